@@ -1,0 +1,293 @@
+"""The Textual app: wires the workspace to the screens through thread workers.
+
+The only module of ``dslp_tui`` that imports Textual. Blocking work (git, SQLite, later
+GitHub and MLflow) runs in ``@work(thread=True)`` workers that post messages back; widgets
+are touched on the UI thread only. Opening the repository itself (GitPython) happens in the
+first worker, so the first frame paints before any heavy import.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import App, SystemCommand
+from textual.message import Message
+from textual.screen import Screen
+
+from dslp_tui import screens as screens_package
+from dslp_tui.board import Board, Filter, build_board
+from dslp_tui.config import Config, load_config
+from dslp_tui.model import Issue, IssueDraft, Snapshot
+from dslp_tui.process import Kind, template
+from dslp_tui.screens.board import BOARD_ACTIONS, BoardScreen, NodeData
+from dslp_tui.screens.render import STYLES
+from dslp_tui.text import one_line
+
+
+class Loaded(Message):
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+
+class Failed(Message):
+    """A worker failed; ``what`` says which operation, ``error`` why."""
+
+    def __init__(self, what: str, error: BaseException) -> None:
+        super().__init__()
+        self.what = what
+        self.error = error
+
+
+class DslpApp(App[int]):
+    CSS_PATH = Path(screens_package.__file__).parent / "styles.tcss"
+    TITLE = "dslp-tui"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        root: Path,
+        config: Config | None = None,
+        *,
+        ascii_only: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.root = root
+        self.config = config or load_config(root)
+        self.ascii_only = ascii_only or self.config.ascii
+        self.clock = clock
+        self.workspace = None  # opened by the first worker
+        self.snapshot: Snapshot | None = None
+        self.query_text = ""
+        self.show_closed = self.config.show_closed
+        self.last_error: str | None = None
+        self.loaded_at: float | None = None
+        self._lock = threading.Lock()  # one workspace operation at a time
+        self.set_keymap(self.config.keys)
+
+    async def on_mount(self) -> None:
+        self.board_screen = BoardScreen(self.ascii_only)
+        await self.push_screen(self.board_screen)
+        self._update_status()
+        self.refresh_board()
+
+    # --- workers ------------------------------------------------------------------------------
+
+    def _workspace(self):
+        if self.workspace is None:
+            from dslp_tui.workspace import Workspace
+
+            self.workspace = Workspace.open(self.root, clock=self.clock)
+        return self.workspace
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def refresh_board(self) -> None:
+        try:
+            with self._lock:
+                snapshot = self._workspace().load()
+        except Exception as error:  # shown to the person, never raised into Textual
+            self.post_message(Failed("refresh", error))
+            return
+        self.post_message(Loaded(snapshot))
+
+    def on_loaded(self, message: Loaded) -> None:
+        self.snapshot = message.snapshot
+        self.last_error = None
+        self.loaded_at = self.clock()
+        self._redraw()
+
+    def on_failed(self, message: Failed) -> None:
+        text = one_line(str(message.error)) or type(message.error).__name__
+        self.last_error = f"{message.what}: {text}"
+        self._update_status()
+        self.notify(text, title=f"{message.what.capitalize()} failed", severity="error", timeout=10)
+
+    def _redraw(self) -> None:
+        if self.snapshot is None:
+            return
+        board = build_board(self.snapshot, self.config, Filter.parse(self.query_text), self.show_closed)
+        self.board_screen.show_board(board)
+        self._update_status()
+
+    @property
+    def board(self) -> Board | None:
+        return self.board_screen.board
+
+    def _update_status(self) -> None:
+        parts = Text(no_wrap=True, overflow="ellipsis")
+        parts.append("dslp-tui", STYLES["number"])
+        parts.append(f" · {one_line(self.root.name)}")
+        repo = self.snapshot.repo if self.snapshot else None
+        if repo:
+            parts.append(f" · on {one_line(repo.current_branch or '(detached)')}")
+            if repo.dirty:
+                parts.append(" · uncommitted changes", STYLES["warning"])
+        tracker = self.workspace.tracker.name if self.workspace else self.config.tracker
+        parts.append(f" · {tracker} tracker")
+        if self.query_text:
+            parts.append(f" · filter: {one_line(self.query_text)}", STYLES["key"])
+        if not self.show_closed:
+            parts.append(" · closed hidden", STYLES["dim"])
+        if self.last_error:
+            parts.append(f" · ⚠ {self.last_error} (r retries)", STYLES["error"])
+        elif self.snapshot is None:
+            parts.append(" · loading…", STYLES["dim"])
+        self.board_screen.set_status(parts)
+
+    # --- filtering and display ------------------------------------------------------------------
+
+    def set_filter(self, query: str) -> None:
+        self.query_text = query
+        self._redraw()
+
+    def toggle_closed(self) -> None:
+        self.show_closed = not self.show_closed
+        self._redraw()
+        self.notify("Closed issues shown" if self.show_closed else "Closed issues hidden", timeout=2)
+
+    def branch_name_for(self, issue: Issue) -> str | None:
+        return self.workspace.branch_for(issue) if self.workspace else None
+
+    def show_help(self) -> None:
+        from dslp_tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self._key_list(), self.board_screen.glyphs))
+
+    def _key_list(self) -> list[tuple[str, str]]:
+        keys = []
+        for action in BOARD_ACTIONS:
+            keys.append((self._keys_for(action), action.description))
+        keys.append(("↑ ↓", "Move"))
+        keys.append(("→ ←", "Expand / collapse (← on a row goes to its group)"))
+        keys.append(("enter, space", "Expand or collapse the selected group"))
+        return keys
+
+    def _keys_for(self, action) -> str:
+        """The keys bound to a board action now (after ``[keys]`` remapping), for display."""
+        from textual.binding import Binding
+
+        keys = self.config.keys.get(action.id, action.key)
+        return ", ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, BoardScreen):
+            return
+        for action in BOARD_ACTIONS:
+            yield SystemCommand(
+                action.description,
+                f"key: {self._keys_for(action)}",
+                lambda action=action: self.run_action(action.action, screen),
+            )
+
+    # --- new issues -----------------------------------------------------------------------------
+
+    def _ask_for(self, selected: NodeData | None) -> int | None:
+        return selected.ask if selected is not None else None
+
+    def pick_child(self, selected: NodeData | None) -> None:
+        ask = self._ask_for(selected)
+        if ask is None:
+            self.notify("Select an Ask, or an issue under one, first.", severity="warning")
+            return
+        from dslp_tui.screens.pickers import ChildPicker
+
+        row = self.board.row(ask) if self.board else None
+        title = f"#{ask} {one_line(row.issue.title)}" if row else f"#{ask}"
+
+        def chosen(template_id: str | None) -> None:
+            if template_id:
+                self.open_issue_form(template_id, selected)
+
+        self.push_screen(ChildPicker(title), chosen)
+
+    def open_issue_form(self, template_id: str, selected: NodeData | None) -> None:
+        from dslp_tui.screens.issue_form import FormResult, IssueForm
+
+        if self.workspace is None or self.snapshot is None:
+            self.notify("The board is still loading; try again in a moment.", severity="warning")
+            return
+        tpl = template(template_id)
+        parent = None if tpl.kind is Kind.ASK else self._ask_for(selected)
+        issues = self.snapshot.issues
+        asks = [(i.number, i.title) for i in issues if i.kind is Kind.ASK and i.state == "open"]
+        experiments = [
+            (i.number, i.title) for i in issues if i.kind is Kind.EXPERIMENT and (parent is None or i.parent == parent)
+        ]
+        draft = self.workspace.drafts.load(tpl.id, parent)
+
+        def done(result: FormResult | None) -> None:
+            if result is None:
+                return
+            if result.submitted:
+                self.create_issue(result.draft)
+            elif _has_content(result.draft, tpl):
+                path = self.workspace.drafts.save(result.draft)
+                self.notify(f"Draft kept ({path.name}); open the same form to resume it.", timeout=4)
+            else:
+                self.workspace.drafts.discard(tpl.id, parent)
+
+        self.push_screen(IssueForm(tpl, asks, experiments, draft, parent, resumed=draft is not None), done)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def create_issue(self, draft: IssueDraft) -> None:
+        try:
+            with self._lock:
+                issue = self._workspace().create_issue(draft)
+        except Exception as error:
+            self.call_from_thread(self._create_failed, draft, error)
+            return
+        self.call_from_thread(self.notify, f"Created #{issue.number} {one_line(issue.title)}", timeout=4)
+        self.refresh_board()
+
+    def _create_failed(self, draft: IssueDraft, error: BaseException) -> None:
+        where = self.workspace.drafts.path(f"{draft.template}-{draft.parent if draft.parent is not None else 'none'}")
+        self.notify(
+            f"{one_line(str(error))}\nYour draft is kept in {where}; open the same form to resume it.",
+            title="Issue not created",
+            severity="error",
+            timeout=12,
+        )
+
+    # --- branches -------------------------------------------------------------------------------
+
+    def start_branch(self, selected: NodeData | None) -> None:
+        if selected is None or selected.number is None:
+            self.notify("Select an issue first.", severity="warning")
+            return
+        self._start_branch(selected.number)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _start_branch(self, number: int) -> None:
+        try:
+            with self._lock:
+                result = self._workspace().start_work(number)
+        except Exception as error:
+            self.post_message(Failed("branch", error))
+            return
+        self.call_from_thread(self.notify, "\n".join(one_line(n) for n in result.notes), title=result.branch)
+        self.refresh_board()
+
+
+def _has_content(draft: IssueDraft, tpl) -> bool:
+    if draft.title.strip():
+        return True
+    starters = {s.heading: s.starter for s in tpl.sections}
+    return any(text.strip() and text.strip() != starters.get(h, "").strip() for h, text in draft.sections.items())
+
+
+def build_app(root: Path, *, ascii_only: bool = False, clock: Callable[[], float] = time.time) -> DslpApp:
+    """The factory the CLI and the tests share."""
+    return DslpApp(root, ascii_only=ascii_only, clock=clock)
+
+
+def run_app(root: Path, *, ascii_only: bool = False) -> int:
+    app = build_app(root, ascii_only=ascii_only)
+    app.run()
+    return app.return_code or 0

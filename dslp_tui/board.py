@@ -1,0 +1,397 @@
+"""Join a :class:`Snapshot` into the board: Asks, their children by kind, and each row's work.
+
+Pure and Textual-free. The screens render :func:`row_segments` (text plus a semantic style
+name); ``dslp-tui status`` prints the same rows, so the board and the CLI never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from dataclasses import dataclass, field
+
+from dslp_tui.config import Config
+from dslp_tui.model import Branch, Issue, PullRequest, RepoState, Run, Snapshot
+from dslp_tui.process import ASK_REFERENCE, BASED_ON_EXPERIMENT, CHILD_KINDS, STATUS_KEYS, Kind, parse_reference
+from dslp_tui.text import fit, one_line
+
+
+@dataclass(frozen=True)
+class Row:
+    """One issue with everything known about its work."""
+
+    issue: Issue
+    status: str | None = None  # a key of STATUS_KEYS
+    branches: tuple[Branch, ...] = ()
+    pulls: tuple[PullRequest, ...] = ()
+    runs: tuple[Run, ...] = ()
+
+    @property
+    def number(self) -> int:
+        return self.issue.number
+
+    @property
+    def branch(self) -> Branch | None:
+        """The branch that stands for the work: the current one, else local, else any."""
+        if not self.branches:
+            return None
+        return sorted(self.branches, key=lambda b: (not b.current, not b.local, b.name))[0]
+
+
+@dataclass(frozen=True)
+class Group:
+    """An Ask with its children, or (``ask`` None) the issues linked to no Ask."""
+
+    ask: Row | None
+    children: dict[Kind | None, tuple[Row, ...]] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"ask-{self.ask.number}" if self.ask else "unlinked"
+
+    def rows(self) -> list[Row]:
+        return [r for rows in self.children.values() for r in rows]
+
+    def open_children(self) -> int:
+        return sum(1 for r in self.rows() if r.issue.state == "open")
+
+
+@dataclass(frozen=True)
+class Board:
+    groups: tuple[Group, ...]
+    repo: RepoState | None = None
+    total: int = 0  # issues before filtering
+
+    def row(self, number: int) -> Row | None:
+        for group in self.groups:
+            if group.ask and group.ask.number == number:
+                return group.ask
+            for row in group.rows():
+                if row.number == number:
+                    return row
+        return None
+
+    def children_of(self, number: int) -> list[Row]:
+        for group in self.groups:
+            if group.ask and group.ask.number == number:
+                return group.rows()
+        return []
+
+    def count(self) -> int:
+        return sum((1 if g.ask else 0) + len(g.rows()) for g in self.groups)
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filter:
+    """``kind:experiment label:failed state:open churn``: every term must match."""
+
+    text: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    state: str | None = None
+
+    @classmethod
+    def parse(cls, query: str) -> Filter:
+        try:
+            words = shlex.split(query)
+        except ValueError:  # an unbalanced quote: take the words as they are
+            words = query.split()
+        text, kinds, labels, state = [], [], [], None
+        for word in words:
+            key, sep, value = word.partition(":")
+            key = key.lower()
+            if sep and key in ("kind", "is", "type") and value:
+                kinds.append(value.lower())
+            elif sep and key == "label" and value:
+                labels.append(value.lower())
+            elif sep and key == "state" and value:
+                state = value.lower()
+            else:
+                text.append(word.lower())
+        return cls(tuple(text), tuple(kinds), tuple(labels), state)
+
+    def __bool__(self) -> bool:
+        return bool(self.text or self.kinds or self.labels or self.state)
+
+    def matches(self, row: Row) -> bool:
+        issue = row.issue
+        if self.state and issue.state != self.state:
+            return False
+        kind = issue.kind.key if issue.kind else "other"
+        if self.kinds and not any(kind.startswith(k) for k in self.kinds):
+            return False
+        labels = [label.lower() for label in issue.labels]
+        if self.labels and not all(any(want in have for have in labels) for want in self.labels):
+            return False
+        haystack = " ".join([f"#{issue.number}", issue.title.lower(), *labels, *(b.name.lower() for b in row.branches)])
+        return all(word in haystack for word in self.text)
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def status_of(issue: Issue, config: Config) -> str | None:
+    names = {config.label(key).lower(): key for key in STATUS_KEYS}
+    for label in issue.labels:
+        key = names.get(label.lower())
+        if key:
+            return key
+    return None
+
+
+def ask_of(issue: Issue, asks: set[int]) -> int | None:
+    """The Ask an issue belongs to: the tracker's link, else its ``Ask Reference`` line."""
+    for candidate in (issue.parent, parse_reference(issue.body, ASK_REFERENCE)):
+        if candidate in asks:
+            return candidate
+    return None
+
+
+def build_board(snapshot: Snapshot, config: Config, query: Filter | None = None, show_closed: bool = True) -> Board:
+    branches: dict[int, list[Branch]] = {}
+    for branch in snapshot.branches:
+        branches.setdefault(branch.issue, []).append(branch)
+    pulls: dict[str, list[PullRequest]] = {}
+    for pull in snapshot.pulls:
+        pulls.setdefault(pull.head, []).append(pull)
+    runs: dict[str, list[Run]] = {}
+    for run in snapshot.runs:
+        runs.setdefault(run.branch, []).append(run)
+
+    def row(issue: Issue) -> Row:
+        own = tuple(branches.get(issue.number, ()))
+        return Row(
+            issue=issue,
+            status=status_of(issue, config),
+            branches=own,
+            pulls=tuple(p for b in own for p in pulls.get(b.name, ())),
+            runs=tuple(r for b in own for r in runs.get(b.name, ())),
+        )
+
+    def visible(r: Row) -> bool:
+        return (show_closed or r.issue.state == "open") and (not query or query.matches(r))
+
+    asks = {i.number for i in snapshot.issues if i.kind is Kind.ASK}
+    children: dict[int | None, list[Row]] = {}
+    for issue in snapshot.issues:
+        if issue.kind is Kind.ASK:
+            continue
+        children.setdefault(ask_of(issue, asks), []).append(row(issue))
+
+    groups: list[Group] = []
+    order: list[Kind | None] = [*CHILD_KINDS, None]
+    for issue in sorted(snapshot.issues, key=lambda i: i.number):
+        if issue.kind is not Kind.ASK:
+            continue
+        ask_row = row(issue)
+        kids = [r for r in children.get(issue.number, []) if visible(r)]
+        if not (show_closed or issue.state == "open"):
+            continue
+        if query and not kids and not query.matches(ask_row):
+            continue
+        groups.append(Group(ask_row, _by_kind(kids, order)))
+    loose = [r for r in children.get(None, []) if visible(r)]
+    if loose:
+        groups.append(Group(None, _by_kind(loose, order)))
+    return Board(tuple(groups), snapshot.repo, total=len(snapshot.issues))
+
+
+def _by_kind(rows: list[Row], order: list[Kind | None]) -> dict[Kind | None, tuple[Row, ...]]:
+    grouped: dict[Kind | None, tuple[Row, ...]] = {}
+    for kind in order:
+        members = tuple(sorted((r for r in rows if r.issue.kind is kind), key=lambda r: r.number))
+        if members:
+            grouped[kind] = members
+    return grouped
+
+
+# --- how a row reads --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Glyphs:
+    open: str
+    started: str
+    closed: str
+    succeeded: str
+    failed: str
+    on_hold: str
+    blocked: str
+    branch: str
+    ahead: str
+    behind: str
+
+
+UNICODE = Glyphs("○", "●", "✓", "★", "✗", "‖", "⊘", "⎇", "↑", "↓")
+ASCII = Glyphs("o", "@", "v", "*", "x", "=", "!", "br", "+", "-")
+
+LEGEND: tuple[tuple[str, str], ...] = (
+    ("open", "open, no branch yet"),
+    ("started", "open, work under way on a branch"),
+    ("closed", "closed"),
+    ("succeeded", "labelled succeeded"),
+    ("failed", "labelled failed (kept, not lost)"),
+    ("on_hold", "labelled on hold"),
+    ("blocked", "labelled blocked - need access"),
+    ("branch", "the issue's branch follows"),
+    ("ahead", "commits the collaboration branch lacks"),
+    ("behind", "commits of the collaboration branch it lacks"),
+)
+BRANCH_WORDS = (
+    ("local", "only on this machine (not pushed)"),
+    ("remote", "only on the remote"),
+    ("merged", "fully merged into the collaboration branch"),
+    ("kept", "closed without merging; the branch keeps the work"),
+    ("gone", "its upstream was deleted"),
+)
+
+
+def state_segment(row: Row, glyphs: Glyphs) -> tuple[str, str]:
+    """(glyph + word, style) for the issue's state: the status label wins over open/closed."""
+    if row.status:
+        word = {"on_hold": "on hold", "blocked": "blocked"}.get(row.status, row.status)
+        return f"{getattr(glyphs, row.status)} {word}", f"status.{row.status}"
+    if row.issue.state == "closed":
+        return f"{glyphs.closed} closed", "state.closed"
+    if row.branches:
+        return f"{glyphs.started} open", "state.started"
+    return f"{glyphs.open} open", "state.open"
+
+
+def branch_summary(row: Row, glyphs: Glyphs) -> str:
+    """``⎇ ↑5↓1 local`` / ``⎇ merged`` / ``⎇ kept`` / ``""`` when there is no branch."""
+    branch = row.branch
+    if branch is None:
+        return ""
+    parts = [glyphs.branch]
+    if branch.merged and (branch.ahead_base or branch.behind_base or row.issue.state == "closed"):
+        parts.append("merged")
+    elif row.issue.state == "closed":
+        parts.append("kept")
+    else:
+        counts = ""
+        if branch.ahead_base:
+            counts += f"{glyphs.ahead}{branch.ahead_base}"
+        if branch.behind_base:
+            counts += f"{glyphs.behind}{branch.behind_base}"
+        parts.append(counts or "=")
+    if branch.local and not branch.remote:
+        parts.append("local")
+    elif branch.remote and not branch.local:
+        parts.append("remote")
+    if branch.upstream_gone:
+        parts.append("gone")
+    return " ".join(parts)
+
+
+STATE_WIDTH = 12
+BRANCH_WIDTH = 16
+
+
+def row_segments(row: Row, glyphs: Glyphs, width: int) -> list[tuple[str, str]]:
+    """A board row fitted to ``width`` cells as (text, style name); the title gives way first.
+
+    Text is already cleaned of escape sequences; the state and branch columns line up.
+    """
+    issue = row.issue
+    state, state_style = state_segment(row, glyphs)
+    number = f"#{issue.number} "
+    title_width = max(8, width - len(number) - 2 - STATE_WIDTH - BRANCH_WIDTH)
+    return [
+        (number, "number"),
+        (fit(one_line(issue.title), title_width), "title.closed" if issue.state == "closed" else "title"),
+        ("  " + fit(state, STATE_WIDTH), state_style),
+        (fit(one_line(branch_summary(row, glyphs)), BRANCH_WIDTH).rstrip(), "branch"),
+    ]
+
+
+def ask_segments(group: Group, glyphs: Glyphs, width: int) -> list[tuple[str, str]]:
+    """An Ask's row: number, ``Ask``, title and how much of its work is still open."""
+    assert group.ask is not None
+    ask = group.ask
+    state, style = state_segment(ask, glyphs)
+    number = f"#{ask.number} "
+    summary = f"{group.open_children()} open"
+    title_width = max(8, width - len(number) - 4 - 2 - STATE_WIDTH - len(summary))
+    return [
+        (number, "number"),
+        ("Ask ", "kind"),
+        (fit(one_line(ask.issue.title), title_width), "title.closed" if ask.issue.state == "closed" else "title"),
+        ("  " + fit(state, STATE_WIDTH), style),
+        (summary, "dim"),
+    ]
+
+
+# --- the detail pane --------------------------------------------------------------------------
+
+
+def _date(stamp: float | None) -> str:
+    if not stamp:
+        return "—"
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def detail_lines(row: Row, board: Board, glyphs: Glyphs, next_branch: str | None = None) -> list[list[tuple[str, str]]]:
+    """The facts above an issue's body, as lines of (text, style) segments.
+
+    ``next_branch`` is the branch ``b`` would create, shown when the issue has none yet.
+    """
+    issue = row.issue
+    kind = issue.kind.value if issue.kind else "Issue"
+    state, state_style = state_segment(row, glyphs)
+    lines: list[list[tuple[str, str]]] = [
+        [(f"#{issue.number} {kind} · ", "number"), (one_line(issue.title), "heading")],
+        [
+            (state, state_style),
+            (f" · created {_date(issue.created_at)} · updated {_date(issue.updated_at)}", "dim"),
+        ],
+    ]
+    if issue.labels:
+        lines.append([("Labels   ", "dim"), (", ".join(one_line(label) for label in issue.labels), "")])
+    if issue.kind is not Kind.ASK:
+        asks = {g.ask.number: g.ask for g in board.groups if g.ask}
+        parent = issue.parent or parse_reference(issue.body, ASK_REFERENCE)
+        if parent in asks:
+            lines.append([("Ask      ", "dim"), (f"#{parent} {one_line(asks[parent].issue.title)}", "")])
+        elif parent:
+            lines.append([("Ask      ", "dim"), (f"#{parent} (not on the board)", "warning")])
+        else:
+            lines.append([("Ask      ", "dim"), ("none: not linked to an Ask", "warning")])
+        based = parse_reference(issue.body, BASED_ON_EXPERIMENT)
+        if based:
+            lines.append([("Based on ", "dim"), (f"#{based}", "")])
+    else:
+        children = board.children_of(issue.number)
+        open_count = sum(1 for r in children if r.issue.state == "open")
+        lines.append([("Children ", "dim"), (f"{open_count} open of {len(children)}", "")])
+    if row.branches:
+        for index, branch in enumerate(row.branches):
+            lines.append([("Branch   " if index == 0 else "         ", "dim"), (one_line(branch.name), "branch")])
+            lines.append([("         ", "dim"), (branch_facts(branch, board, glyphs), "dim")])
+    elif next_branch:
+        lines.append([("Branch   ", "dim"), ("none yet · b creates ", "dim"), (one_line(next_branch), "branch")])
+    return lines
+
+
+def branch_facts(branch: Branch, board: Board, glyphs: Glyphs) -> str:
+    where = " + ".join(w for w, on in (("local", branch.local), ("pushed", branch.remote)) if on)
+    parts = [where or "—"]
+    if branch.current:
+        parts.append("checked out")
+    if branch.upstream:
+        if branch.upstream_gone:
+            parts.append(f"{branch.upstream} gone")
+        else:
+            parts.append(
+                f"{branch.upstream} {glyphs.ahead}{branch.ahead_upstream} {glyphs.behind}{branch.behind_upstream}"
+            )
+    base = board.repo.base if board.repo else "base"
+    if branch.merged and branch.behind_base:
+        parts.append(f"merged into {base}")
+    else:
+        parts.append(f"{base} {glyphs.ahead}{branch.ahead_base} {glyphs.behind}{branch.behind_base}")
+    parts.append(f"last commit {_date(branch.last_commit)}")
+    return " · ".join(parts)

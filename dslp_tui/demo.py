@@ -1,0 +1,217 @@
+"""``dslp-tui demo``: a small but realistic DSLP project to try the board on.
+
+A git repository with history on ``main`` and DSLP branches in every state (merged, kept,
+pushed, local only, ahead and behind), a bare "origin" kept inside its ``.git`` so the demo
+is self-contained, and issues along the whole happy path: two Asks, Data, Explore, three
+Experiments with different outcomes and a Model. Dates are fixed so the demo always looks
+the same (snapshot tests rely on that).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from dslp_tui.model import IssueDraft
+
+START = 1772442000.0  # 2026-03-02 09:00 UTC
+AUTHOR = ("Dana Demo", "dana@example.com")
+
+
+class DemoError(Exception):
+    pass
+
+
+class _Clock:
+    """Fixed, advancing timestamps: one hour per event."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        self.now += 3600
+        return self.now
+
+
+def create_demo(path: Path | None = None) -> Path:
+    """Create the demo at ``path`` (default: a new temporary directory) and return its root.
+
+    An existing demo at ``path`` is reused as it is; any other non-empty directory is refused.
+    """
+    if path is None:
+        path = Path(tempfile.mkdtemp(prefix="dslp-demo-")) / "churn-model"
+    path = path.resolve()
+    if path.exists() and any(path.iterdir()):
+        if (path / ".git" / "dslp" / "demo").exists():
+            return path
+        raise DemoError(f"{path} exists and is not empty; choose a new --path")
+    path.mkdir(parents=True, exist_ok=True)
+    clock = _Clock()
+    git = _Git(path, clock)
+    _build(path, git, clock)
+    (path / ".git" / "dslp" / "demo").write_text("created by dslp-tui demo\n", encoding="utf-8")
+    return path
+
+
+class _Git:
+    def __init__(self, root: Path, clock: _Clock) -> None:
+        self.root = root
+        self.clock = clock
+
+    def __call__(self, *args: str, cwd: Path | None = None) -> str:
+        stamp = f"@{int(self.clock.now)} +0000"
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": AUTHOR[0],
+            "GIT_AUTHOR_EMAIL": AUTHOR[1],
+            "GIT_COMMITTER_NAME": AUTHOR[0],
+            "GIT_COMMITTER_EMAIL": AUTHOR[1],
+            "GIT_AUTHOR_DATE": stamp,
+            "GIT_COMMITTER_DATE": stamp,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+        }
+        done = subprocess.run(
+            ["git", *args], cwd=cwd or self.root, env=env, capture_output=True, text=True, check=False
+        )
+        if done.returncode:
+            raise DemoError(f"git {' '.join(args)} failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def commit(self, files: dict[str, str], message: str) -> None:
+        self.clock()
+        for name, content in files.items():
+            target = self.root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+        self("add", *files)
+        self("commit", "-q", "-m", message)
+
+
+ASK_CHURN = {
+    "Problem Statement": "### Desired Outcome\n\nKnow which customers are likely to leave next quarter, early "
+    "enough for the retention team to call them.\n\n### Current State\n\nThe retention team calls the "
+    "customers with the highest spend; about a third of those who leave were never called.",
+    "Success Criteria": "### Impact\n\nCut churn among called customers by 10%.\n\n### Metrics\n\n"
+    "- r2 on held-out quarter ≥ 0.70\n- precision@500 ≥ 0.40\n\n### Constraints\n\nScores ready by 6am daily.",
+    "Solution Architecture": "Daily batch scoring on the CRM extract; scores written back to the CRM.",
+}
+
+
+def _build(root: Path, git: _Git, clock: _Clock) -> None:
+    from dslp_tui.workspace import Workspace
+
+    git("init", "-q", "-b", "main")
+    git("config", "user.name", AUTHOR[0])
+    git("config", "user.email", AUTHOR[1])
+    git("config", "commit.gpgsign", "false")
+    origin = root / ".git" / "dslp-demo-origin.git"
+    git("init", "-q", "--bare", str(origin))
+    git("remote", "add", "origin", str(origin))
+
+    git.commit(
+        {"README.md": "# churn-model\n\nPredict customer churn.\n", ".gitignore": "mlflow.db\n"}, "Start the project"
+    )
+    git.commit({"src/churn/__init__.py": '"""Churn prediction."""\n'}, "Add the churn package")
+    git("push", "-q", "-u", "origin", "main")
+
+    ws = Workspace.open(root, clock=clock)
+    tracker = ws.tracker
+
+    def new(template: str, title: str, parent: int | None = None, **sections: str) -> int:
+        return ws.create_issue(IssueDraft(template=template, title=title, sections=sections, parent=parent)).number
+
+    ask = ws.create_issue(IssueDraft(template="ask", title="Reduce customer churn", sections=ASK_CHURN)).number
+    crm = new(
+        "data",
+        "CRM",
+        ask,
+        **{
+            "Dataset Description": "Customers, contracts and calls.",
+            "Source system": "CRM nightly extract (Postgres).",
+        },
+    )
+    feats = new(
+        "data-creation",
+        "churn features",
+        ask,
+        **{"Dataset Name": "churn-features v1", "Parent Sources": f"#{crm} CRM dataset"},
+    )
+    tenure = new("explore", "Churn by tenure", ask, Overview="Does churn depend on how long customers stay?")
+    gbm = new(
+        "experiment",
+        "Gradient boosting baseline",
+        ask,
+        Description="Gradient boosting on the CRM features.",
+        Metrics="r2 on the held-out quarter",
+    )
+    logit = new("experiment", "Logistic regression baseline", ask, Description="A linear baseline.")
+    deep = new("experiment", "Deep tabular network", ask, Description="TabNet on the same features.")
+    model = ws.create_issue(
+        IssueDraft(
+            template="model", title="churn", sections={"Description": "Daily batch scoring."}, parent=ask, based_on=gbm
+        )
+    ).number
+    demand = ws.create_issue(IssueDraft(template="ask", title="Forecast weekly demand")).number
+    new("explore", "Seasonality in weekly orders", demand, Overview="Look for weekly and yearly cycles.")
+    prophet = new("experiment", "Prophet baseline", demand, Description="Prophet per store.")
+    from dslp_tui.process import render_body, template
+
+    tracker.create_issue(
+        IssueDraft(template="data", title="Get store locations Dataset"),
+        labels=(ws.config.label("data"),),
+        body=render_body(template("data"), {"Dataset Description": "Store addresses; not linked to an Ask yet."}),
+    )
+
+    # data/2: merged into main and closed.
+    git("checkout", "-q", "-b", ws.branch_for(tracker.get_issue(crm)))
+    git.commit({"pipelines/crm.py": "def load():\n    return 'crm'\n"}, f"Load the CRM extract (#{crm})")
+    git.commit({"tests/test_crm.py": "def test_load():\n    assert True\n"}, f"Test the CRM load (#{crm})")
+    git("push", "-q", "-u", "origin", "HEAD")
+    git("checkout", "-q", "main")
+    git("merge", "-q", "--no-ff", "-m", f"Merge data branch (#{crm})", "-")
+    git("push", "-q", "origin", "main")
+    tracker.update_issue(crm, state="closed")
+
+    # explore/4: kept, never merged; closed with a TL;DR.
+    git("checkout", "-q", "-b", ws.branch_for(tracker.get_issue(tenure)))
+    git.commit({"notebooks/tenure.md": "# Churn by tenure\n"}, f"Explore churn by tenure (#{tenure})")
+    git("push", "-q", "-u", "origin", "HEAD")
+    tracker.comment(tenure, "TL;DR: churn is highest in the first 90 days; tenure is a strong feature.")
+    tracker.update_issue(tenure, state="closed")
+
+    # experiments: succeeded (pushed), failed (kept), open (local only).
+    for number, files, status in (
+        (gbm, {"src/churn/gbm.py": "MODEL = 'gbm'\n", "src/churn/features.py": "FEATURES = []\n"}, "succeeded"),
+        (logit, {"src/churn/logit.py": "MODEL = 'logit'\n"}, "failed"),
+        (deep, {"src/churn/deep.py": "MODEL = 'tabnet'\n"}, None),
+    ):
+        git("checkout", "-q", "main")
+        git("checkout", "-q", "-b", ws.branch_for(tracker.get_issue(number)))
+        for name, content in files.items():
+            git.commit({name: content}, f"Add {name} (#{number})")
+        if number != deep:
+            git("push", "-q", "-u", "origin", "HEAD")
+        if status:
+            tracker.set_labels(number, add=(ws.config.label(status),))
+    tracker.comment(logit, "TL;DR: r2 0.61 on the held-out quarter; the relationships are not linear.")
+    tracker.update_issue(logit, state="closed")
+    tracker.set_labels(prophet, add=(ws.config.label("on_hold"),))
+
+    # data/3 under way, pushed, one more local commit; main moves on after the experiments forked.
+    git("checkout", "-q", "main")
+    git.commit({"README.md": "# churn-model\n\nPredict customer churn. See the Ask, #1.\n"}, "Link the Ask")
+    git("push", "-q", "origin", "main")
+    git("checkout", "-q", "-b", ws.branch_for(tracker.get_issue(feats)))
+    git.commit({"pipelines/features.py": "FEATURES = ['tenure']\n"}, f"Build churn features (#{feats})")
+    git("push", "-q", "-u", "origin", "HEAD")
+    git.commit({"pipelines/features.py": "FEATURES = ['tenure', 'calls']\n"}, f"Add call features (#{feats})")
+
+    # model/8 from main.
+    git("checkout", "-q", "main")
+    git("checkout", "-q", "-b", ws.branch_for(tracker.get_issue(model)))
+    git.commit({"src/churn/score.py": "def score(rows):\n    return []\n"}, f"Scoring entry point (#{model})")
+    git("push", "-q", "-u", "origin", "HEAD")
+    git("checkout", "-q", "main")

@@ -1,0 +1,114 @@
+"""Plain frozen records that flow from the sources to the board, the CLI and the screens.
+
+They carry what every tracker and source can say; fields that later sources fill (pull
+requests, runs) are here already so the board does not change shape when they arrive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from dslp_tui.process import Kind
+
+IssueState = Literal["open", "closed"]
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    issue: int
+    body: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Issue:
+    """An issue as any tracker reports it. ``kind`` is None for work without a DSLP type."""
+
+    number: int
+    title: str
+    kind: Kind | None
+    state: IssueState = "open"
+    body: str = ""
+    labels: tuple[str, ...] = ()
+    parent: int | None = None  # the Ask this issue belongs to
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    closed_at: float | None = None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class IssueDraft:
+    """What a person filled in to create an issue; survives a failed save untouched."""
+
+    template: str
+    title: str
+    sections: dict[str, str] = field(default_factory=dict)
+    parent: int | None = None
+    based_on: int | None = None  # the Experiment a Model is based on
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One DSLP branch, joined over its local and remote-tracking refs."""
+
+    name: str
+    issue: int
+    kind_key: str | None  # the prefix's kind key; None for plain ``N-slug`` feature work
+    local: bool = False
+    remote: bool = False  # a remote-tracking ref exists
+    upstream: str | None = None
+    upstream_gone: bool = False
+    ahead_upstream: int = 0
+    behind_upstream: int = 0
+    ahead_base: int = 0  # commits on the branch that the collaboration branch lacks
+    behind_base: int = 0
+    merged: bool = False  # every commit is in the collaboration branch
+    last_commit: float = 0.0
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """A pull request matched to an issue by its head branch (filled by trackers that have them)."""
+
+    number: int
+    head: str
+    base: str
+    state: Literal["open", "draft", "merged", "closed"]
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Run:
+    """An experiment run (filled by the run sources of a later issue)."""
+
+    id: str
+    name: str
+    branch: str
+    status: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class RepoState:
+    """What git says about the repository as a whole."""
+
+    current_branch: str | None
+    base: str  # the collaboration branch
+    dirty: bool
+    remote: str | None  # the configured remote when it exists
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the board is built from, read at one moment."""
+
+    issues: tuple[Issue, ...]
+    branches: tuple[Branch, ...] = ()
+    pulls: tuple[PullRequest, ...] = ()
+    runs: tuple[Run, ...] = ()
+    repo: RepoState | None = None

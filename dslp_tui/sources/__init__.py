@@ -1,0 +1,1 @@
+"""Adapters to outside systems; each imports its heavy library only when used."""

@@ -1,0 +1,303 @@
+"""Branches through GitPython: what state every DSLP branch is in, and starting a new one.
+
+The listing costs a fixed handful of git processes whatever the number of branches:
+``for-each-ref`` gives tips, upstreams and their ahead/behind; one ``merge-base --octopus``
+and one ``rev-list`` give ahead/behind against the collaboration branch for every branch at
+once (see :func:`_ahead_behind`); one ``status`` tells whether the tree is dirty. Nothing here
+forces, resets or deletes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from dslp_tui.model import Branch, RepoState
+from dslp_tui.process import issue_number_from_branch
+
+
+class GitError(Exception):
+    """A git problem worded for a person: what happened and what to do."""
+
+
+class NotAGitRepository(GitError):
+    pass
+
+
+@dataclass
+class StartResult:
+    """What :meth:`GitSource.start_branch` did, step by step, for the person to read."""
+
+    branch: str
+    created: bool = False
+    checked_out: bool = False
+    pushed: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+_SEP = "\x1f"
+_REF_FORMAT = _SEP.join(
+    ("%(refname)", "%(objectname)", "%(upstream)", "%(upstream:track,nobracket)", "%(committerdate:unix)", "%(HEAD)")
+)
+
+
+class GitSource:
+    def __init__(self, path: Path) -> None:
+        import git  # GitPython is imported only when a repository is opened
+
+        try:
+            self.repo = git.Repo(path, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise NotAGitRepository(
+                f"{path} is not inside a git repository. Run dslp-tui in a repository "
+                "(or pass --repo PATH), or try `dslp-tui demo` for a ready-made one."
+            ) from None
+        if self.repo.bare:
+            raise NotAGitRepository(f"{path} is a bare repository; dslp-tui needs a working tree")
+        self.root = Path(self.repo.working_tree_dir or path)
+        self.common_dir = Path(self.repo.common_dir)
+        self._git_error = git.GitCommandError
+        self.repo.git.update_environment(GIT_TERMINAL_PROMPT="0")  # never prompt inside a TUI
+
+    def _git(self, *args: str, stdin: str | None = None) -> str:
+        """Run one git command; all git processes of this module go through here."""
+        try:
+            if stdin is None:
+                return self.repo.git.execute(["git", *args], strip_newline_in_stdout=False)
+            process = subprocess.run(
+                ["git", *args],
+                cwd=self.root,
+                input=stdin,
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+            )
+            if process.returncode:
+                raise GitError(f"git {args[0]} failed: {process.stderr.strip()}")
+            return process.stdout
+        except self._git_error as error:
+            raise GitError(f"git {args[0]} failed: {str(error.stderr).strip() or error}") from None
+
+    # --- the repository as a whole ------------------------------------------------------------
+
+    def remote_exists(self, remote: str) -> bool:
+        return any(r.name == remote for r in self.repo.remotes)
+
+    def base_branch(self, configured: str, remote: str) -> str:
+        """The collaboration branch: configured, else ``main``, else the remote's default."""
+        if configured:
+            return configured
+        heads = {h.name for h in self.repo.heads}
+        if "main" in heads:
+            return "main"
+        try:
+            ref = self.repo.git.symbolic_ref(f"refs/remotes/{remote}/HEAD", "--short")
+            return ref.split("/", 1)[1]
+        except self._git_error:
+            pass
+        for candidate in ("master", "development"):
+            if candidate in heads:
+                return candidate
+        return "main"
+
+    def is_dirty(self) -> bool:
+        """Uncommitted changes to tracked files (untracked files do not block a checkout)."""
+        return bool(self._git("status", "--porcelain", "--untracked-files=no").strip())
+
+    def operation_in_progress(self) -> str | None:
+        git_dir = Path(self.repo.git_dir)
+        for marker, what in (
+            ("MERGE_HEAD", "a merge"),
+            ("rebase-merge", "a rebase"),
+            ("rebase-apply", "a rebase"),
+            ("CHERRY_PICK_HEAD", "a cherry-pick"),
+        ):
+            if (git_dir / marker).exists():
+                return what
+        return None
+
+    # --- branch states ------------------------------------------------------------------------
+
+    def snapshot(self, prefixes: dict[str, str], configured_base: str, remote: str) -> tuple[RepoState, list[Branch]]:
+        """The repository's state and every DSLP branch, local and remote-tracking."""
+        base = self.base_branch(configured_base, remote)
+        has_remote = self.remote_exists(remote)
+        branches, current, tips, base_tip = self._refs(prefixes, base, remote if has_remote else None)
+        counts = _ahead_behind(self._git, base_tip, tips)
+        branches = [
+            replace(b, ahead_base=counts[b.name][0], behind_base=counts[b.name][1], merged=counts[b.name][0] == 0)
+            if b.name in counts
+            else b
+            for b in branches
+        ]
+        state = RepoState(
+            current_branch=current, base=base, dirty=self.is_dirty(), remote=remote if has_remote else None
+        )
+        return state, sorted(branches, key=lambda b: (b.issue, b.name))
+
+    def _refs(
+        self, prefixes: dict[str, str], base: str, remote: str | None
+    ) -> tuple[list[Branch], str | None, dict[str, str], str | None]:
+        patterns = ["refs/heads"] + ([f"refs/remotes/{remote}"] if remote else [])
+        output = self._git("for-each-ref", f"--format={_REF_FORMAT}", *patterns)
+        found: dict[str, Branch] = {}
+        tips: dict[str, str] = {}
+        current: str | None = None
+        base_local = base_remote = None
+        for line in output.splitlines():
+            refname, sha, upstream, track, date, head = line.split(_SEP)
+            if refname.startswith("refs/heads/"):
+                name, local = refname[len("refs/heads/") :], True
+                if head == "*":
+                    current = name
+            else:
+                name, local = refname[len(f"refs/remotes/{remote}/") :], False
+                if name == "HEAD":
+                    continue
+            if name == base:
+                if local:
+                    base_local = sha
+                else:
+                    base_remote = sha
+                continue
+            owner = issue_number_from_branch(name, prefixes)
+            if owner is None:
+                continue
+            branch = found.get(name) or Branch(name=name, issue=owner[1], kind_key=owner[0])
+            last = float(date or 0)
+            if local:
+                ahead, behind, gone = _parse_track(track)
+                branch = replace(
+                    branch,
+                    local=True,
+                    upstream=upstream.removeprefix("refs/remotes/") or None,
+                    upstream_gone=gone,
+                    ahead_upstream=ahead,
+                    behind_upstream=behind,
+                    last_commit=max(branch.last_commit, last),
+                    current=head == "*",
+                )
+                tips[name] = sha
+            else:
+                branch = replace(branch, remote=True, last_commit=max(branch.last_commit, last))
+                tips.setdefault(name, sha)
+            found[name] = branch
+        return list(found.values()), current, tips, base_local or base_remote
+
+    # --- starting work ------------------------------------------------------------------------
+
+    def start_branch(
+        self, name: str, base: str, *, checkout: bool = True, push: bool = True, remote: str = "origin"
+    ) -> StartResult:
+        """Create ``name`` from the collaboration branch, check it out, push it with upstream.
+
+        Idempotent: an existing branch is reused, never reset. Refuses to check out over
+        uncommitted changes or in the middle of a merge or rebase; never forces a push.
+        """
+        result = StartResult(branch=name)
+        if checkout:
+            busy = self.operation_in_progress()
+            if busy:
+                raise GitError(f"{busy} is in progress; finish or abort it before starting {name}")
+            if self.is_dirty():
+                raise GitError(
+                    f"You have uncommitted changes; {name} was not checked out. Commit them or "
+                    "`git stash` them, then try again (or create the branch without checking it out)."
+                )
+        heads = {h.name for h in self.repo.heads}
+        has_remote = self.remote_exists(remote)
+        remote_refs = {r.remote_head for r in self.repo.remotes[remote].refs} if has_remote else set()
+        if name in heads:
+            result.notes.append(f"{name} already exists; using it as it is")
+        elif name in remote_refs:
+            self._git("branch", "--track", name, f"{remote}/{name}")
+            result.created = True
+            result.notes.append(f"created {name} tracking {remote}/{name}")
+        else:
+            if base in heads:
+                start = base
+            elif base in remote_refs:
+                start = f"{remote}/{base}"
+            else:
+                raise GitError(
+                    f"the collaboration branch {base!r} does not exist here; set [branches] "
+                    "collaboration in dslp.toml or create it"
+                )
+            self._git("branch", "--no-track", name, start)
+            result.created = True
+            result.notes.append(f"created {name} from {start}")
+        if checkout:
+            self._git("checkout", name)
+            result.checked_out = True
+            result.notes.append(f"checked out {name}")
+        if push and has_remote and name not in remote_refs:
+            try:
+                self._git("push", "--set-upstream", remote, f"refs/heads/{name}:refs/heads/{name}")
+                result.pushed = True
+                result.notes.append(f"pushed {name} to {remote} and set its upstream")
+            except GitError as error:
+                result.notes.append(f"not pushed (the branch is kept locally; push it later): {error}")
+        elif push and not has_remote:
+            result.notes.append(f"no remote {remote!r}: not pushed")
+        return result
+
+
+def _parse_track(track: str) -> tuple[int, int, bool]:
+    """``ahead 2, behind 1`` / ``gone`` / ``""`` → (ahead, behind, upstream gone)."""
+    if track == "gone":
+        return 0, 0, True
+    ahead = behind = 0
+    for part in filter(None, (p.strip() for p in track.split(","))):
+        word, _, count = part.partition(" ")
+        if word == "ahead":
+            ahead = int(count)
+        elif word == "behind":
+            behind = int(count)
+    return ahead, behind, False
+
+
+def _ahead_behind(git, base_tip: str | None, tips: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """Ahead/behind the collaboration branch for every tip, in two git processes.
+
+    Commits reachable from the tips' common ancestor are reachable from every tip, so they
+    cancel out; only the commits above it are listed (``rev-list --topo-order``, children
+    before parents). Each commit gets a bit mask of the tips that reach it, pushed from
+    children to parents; commits sharing a mask are counted together.
+    """
+    if base_tip is None or not tips:
+        return {}
+    names = list(tips)
+    all_tips = [tips[n] for n in names] + [base_tip]
+    unique = list(dict.fromkeys(all_tips))
+    try:
+        bound = git("merge-base", "--octopus", *unique).split() if len(unique) > 1 else []
+    except GitError:  # unrelated histories: no common ancestor, walk everything
+        bound = []
+    revs = "\n".join(unique + [f"^{b}" for b in bound]) + "\n"
+    listing = git("rev-list", "--topo-order", "--parents", "--stdin", stdin=revs)
+    base_bit = 1 << len(names)
+    masks: dict[str, int] = {}
+    for index, name in enumerate(names):
+        masks[tips[name]] = masks.get(tips[name], 0) | (1 << index)
+    masks[base_tip] = masks.get(base_tip, 0) | base_bit
+    per_mask: Counter[int] = Counter()
+    for line in listing.splitlines():
+        commit, *parents = line.split()
+        mask = masks.pop(commit, 0)
+        per_mask[mask] += 1
+        for parent in parents:
+            masks[parent] = masks.get(parent, 0) | mask
+    result = {name: [0, 0] for name in names}
+    for mask, count in per_mask.items():
+        in_base = bool(mask & base_bit)
+        for index, name in enumerate(names):
+            reaches = bool(mask & (1 << index))
+            if reaches and not in_base:
+                result[name][0] += count
+            elif in_base and not reaches:
+                result[name][1] += count
+    return {name: (a, b) for name, (a, b) in result.items()}

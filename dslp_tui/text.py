@@ -1,0 +1,65 @@
+"""Outside text is data: strip what a terminal would act on before anything shows it.
+
+Titles, bodies, labels and branch names come from other people. ANSI/OSC escape sequences
+and other control characters are removed here; the screens additionally build Rich ``Text``
+objects (never markup strings) so ``[@click=app.quit]`` stays literal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte escapes, C1 controls.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
+    r"|\x1b[@-Z\\-_]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+    r"|\x9d[^\x07\x9c]*[\x07\x9c]?"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str, *, multiline: bool = True) -> str:
+    """``text`` without escape sequences or control characters (newlines kept if multiline)."""
+    text = _ESCAPES.sub("", text or "")
+    text = text.replace("\r\n", "\n")
+    if not multiline:
+        text = " ".join(text.replace("\t", " ").splitlines())
+    return _CONTROLS.sub("", text)
+
+
+def one_line(text: str) -> str:
+    return clean(text, multiline=False)
+
+
+def _cells(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def cell_len(text: str) -> int:
+    """How many terminal cells ``text`` takes (wide CJK characters take two)."""
+    return sum(_cells(c) for c in text)
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells with an ellipsis, or padded to exactly ``width``.
+
+    Titles are truncated, never wrapped, so every row keeps its columns.
+    """
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text + " " * (width - cell_len(text))
+    out, used = [], 0
+    for char in text:
+        size = _cells(char)
+        if used + size > width - 1:
+            break
+        out.append(char)
+        used += size
+    return "".join(out) + "…" + " " * (width - 1 - used)

@@ -1,0 +1,43 @@
+"""The one protocol every issue tracker implements (the embedded one now, GitHub next).
+
+The board, the forms and the CLI talk to a :class:`Tracker` only; which one is behind it is
+a ``dslp.toml`` choice. Methods block, so the app calls them from thread workers.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from dslp_tui.model import Comment, Issue, IssueDraft, PullRequest
+
+
+class TrackerError(Exception):
+    """A tracker refused or failed; the message is safe to show (no secrets, no markup)."""
+
+
+class Tracker(Protocol):
+    name: str  # shown in the status bar: "local", "GitHub owner/repo"
+
+    def list_issues(self) -> list[Issue]:
+        """Every DSLP issue, open and closed."""
+        ...
+
+    def get_issue(self, number: int) -> Issue: ...
+
+    def create_issue(self, draft: IssueDraft, *, labels: tuple[str, ...], body: str) -> Issue:
+        """File an issue with its kind label and a body already rendered from the template."""
+        ...
+
+    def update_issue(
+        self, number: int, *, title: str | None = None, body: str | None = None, state: str | None = None
+    ) -> Issue: ...
+
+    def set_labels(self, number: int, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> Issue: ...
+
+    def comment(self, number: int, body: str) -> Comment: ...
+
+    def comments(self, number: int) -> list[Comment]: ...
+
+    def pull_requests(self) -> list[PullRequest]:
+        """Pull requests, where the tracker has them (the embedded one has none)."""
+        ...

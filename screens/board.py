@@ -1,0 +1,336 @@
+"""The board screen: the tree of Asks, the detail pane, the filter line and the footer.
+
+Renders what the app hands it and turns keys into app actions; no I/O happens here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dslp_tui.screens.render import plain, to_text
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Markdown, Static, Tree
+from textual.widgets.tree import TreeNode
+
+from dslp_tui.board import (
+    ASCII,
+    UNICODE,
+    Board,
+    Group,
+    ask_segments,
+    detail_lines,
+    row_segments,
+)
+from dslp_tui.text import clean
+
+NARROW = 100  # below this width the detail pane goes under the tree
+TOO_SMALL = (40, 12)
+
+
+@dataclass(frozen=True)
+class NodeData:
+    """What a tree line stands for: an issue, a kind group under an Ask, or the unlinked group."""
+
+    key: str
+    number: int | None = None  # the issue on this line, if any
+    ask: int | None = None  # the Ask this line belongs to, if any
+
+
+@dataclass(frozen=True)
+class BoardAction:
+    """A board key: its id (for ``[keys]`` remapping), default key, action and words."""
+
+    id: str
+    key: str
+    action: str
+    short: str  # the footer's word
+    description: str  # help and the command palette
+    footer: bool = False
+
+
+BOARD_ACTIONS: tuple[BoardAction, ...] = (
+    BoardAction("new_ask", "a", "new_issue('ask')", "Ask", "New Ask (from the Ask template)", True),
+    BoardAction("new_child", "n", "pick_child", "Child", "New Data/Explore/Experiment/Model under the Ask", True),
+    BoardAction("new_data", "d", "new_issue('data')", "Data", "New Data issue under the Ask"),
+    BoardAction("new_explore", "e", "new_issue('explore')", "Explore", "New Explore issue under the Ask"),
+    BoardAction("new_experiment", "t", "new_issue('experiment')", "Experiment", "New Experiment issue under the Ask"),
+    BoardAction("new_model", "m", "new_issue('model')", "Model", "New Model issue under the Ask"),
+    BoardAction("branch", "b", "start_branch", "Branch", "Create, check out and push the issue's branch", True),
+    BoardAction("filter", "slash", "filter", "Filter", "Filter by text, kind:, label:, state:", True),
+    BoardAction("toggle_closed", "h", "toggle_closed", "Closed", "Show or hide closed issues"),
+    BoardAction("toggle_detail", "v", "toggle_detail", "Details", "Show or hide the detail pane"),
+    BoardAction("refresh", "r", "refresh", "Refresh", "Reload issues and branches", True),
+    BoardAction("help", "question_mark", "help", "Help", "Keys, row glyphs and filter syntax", True),
+    BoardAction("quit", "q", "quit", "Quit", "Quit dslp-tui", True),
+    BoardAction("cursor_down", "j", "cursor('down')", "Down", "Move down"),
+    BoardAction("cursor_up", "k", "cursor('up')", "Up", "Move up"),
+)
+
+
+class BoardTree(Tree[NodeData]):
+    """The tree of Asks; re-fits its labels when its width changes."""
+
+    BINDINGS = [
+        Binding("right", "expand", "Expand", show=False, id="expand"),
+        Binding("left", "collapse", "Collapse", show=False, id="collapse"),
+    ]
+
+    def on_resize(self) -> None:
+        screen = self.screen
+        if isinstance(screen, BoardScreen) and screen.board is not None:
+            screen.relabel()
+
+    def action_expand(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand:
+            node.expand()
+
+    def action_collapse(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.is_expanded and node.allow_expand:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
+
+
+class BoardScreen(Screen[None]):
+    BINDINGS = [Binding(a.key, a.action, a.short, show=a.footer, id=a.id, tooltip=a.description) for a in BOARD_ACTIONS]
+
+    def __init__(self, ascii_only: bool = False) -> None:
+        super().__init__()
+        self.glyphs = ASCII if ascii_only else UNICODE
+        self.board: Board | None = None
+        self._detail_timer: Timer | None = None
+        self._expanded: set[str] | None = None  # None: nothing drawn yet, use the defaults
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-bar")
+        with Horizontal(id="panes"):
+            with Vertical(id="board-pane"):
+                yield BoardTree(Text("Board"), id="board")
+                yield Input(placeholder="filter: text  kind:experiment  label:failed  state:open", id="filter")
+            with VerticalScroll(id="detail-pane"):
+                yield Static(id="detail-facts")
+                yield Markdown(id="detail-body")
+        yield Static(
+            f"This terminal is too small; dslp-tui needs at least {TOO_SMALL[0]}×{TOO_SMALL[1]}.", id="too-small"
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        tree = self.query_one(BoardTree)
+        tree.show_root = False
+        tree.guide_depth = 2
+        tree.border_title = "Board"
+        self.query_one("#detail-pane").border_title = "Details"
+        self.query_one("#filter").display = False
+        self._apply_size()
+        tree.focus()
+
+    def on_resize(self) -> None:
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        width, height = self.app.size
+        self.set_class(width < NARROW, "narrow")
+        self.set_class(width < TOO_SMALL[0] or height < TOO_SMALL[1], "too-small")
+
+    # --- showing the board --------------------------------------------------------------------
+
+    def set_status(self, text: Text) -> None:
+        self.query_one("#status-bar", Static).update(text)
+
+    def show_board(self, board: Board) -> None:
+        """Redraw the tree for ``board``, keeping what was expanded and where the cursor was."""
+        tree = self.query_one(BoardTree)
+        selected = tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None
+        if self._expanded is None:
+            small = sum(len(g.rows()) for g in board.groups) < 200
+            self._expanded = {
+                g.key
+                for i, g in enumerate(board.groups)
+                if g.ask and (i == 0 or (small and g.ask.issue.state == "open"))
+            }
+            self._expanded |= {f"{g.key}/{kind}" for g in board.groups for kind in g.children}
+        else:
+            self._expanded = self._collect_expanded(tree.root)
+        self.board = board
+        width = self._title_width()
+        with self.app.batch_update():
+            tree.clear()
+            for group in board.groups:
+                self._add_group(tree.root, group, width)
+        tree.border_subtitle = f"{board.count()} of {board.total}" if board.count() != board.total else ""
+        target = self._find(tree.root, selected) if selected else None
+        if target is not None:
+            tree.move_cursor(target)
+        elif tree.root.children:
+            tree.move_cursor(tree.root.children[0])
+        else:
+            self._show_detail(None)
+
+    def _add_group(self, parent: TreeNode[NodeData], group: Group, width: int) -> None:
+        if group.ask:
+            ask = group.ask
+            label = to_text(ask_segments(group, self.glyphs, width))
+            node = parent.add(label, NodeData(group.key, ask.number, ask.number))
+        else:
+            node = parent.add(plain(f"Not linked to an Ask ({len(group.rows())})", "dim"), NodeData(group.key))
+        for kind, rows in group.children.items():
+            kind_key = f"{group.key}/{kind}"
+            name = kind.value if kind else "Other"
+            kind_node = node.add(plain(name, "kind"), NodeData(kind_key, None, group.ask.number if group.ask else None))
+            for row in rows:
+                kind_node.add_leaf(
+                    to_text(row_segments(row, self.glyphs, width - 2)),
+                    NodeData(f"issue-{row.number}", row.number, group.ask.number if group.ask else None),
+                )
+            if kind_key in (self._expanded or ()):
+                kind_node.expand()
+        if group.key in (self._expanded or ()):
+            node.expand()
+
+    def _collect_expanded(self, node: TreeNode[NodeData]) -> set[str]:
+        keys: set[str] = set()
+        for child in node.children:
+            if child.is_expanded and child.data:
+                keys.add(child.data.key)
+            keys |= self._collect_expanded(child)
+        return keys
+
+    def _find(self, node: TreeNode[NodeData], key: str) -> TreeNode[NodeData] | None:
+        for child in node.children:
+            if child.data and child.data.key == key:
+                return child
+            found = self._find(child, key)
+            if found is not None:
+                return found
+        return None
+
+    def _title_width(self) -> int:
+        """The width an Ask's label may take; kind and leaf labels sit two cells further in."""
+        tree = self.query_one(BoardTree)
+        usable = tree.scrollable_content_region.width or (self.app.size.width * 3 // 5 - 3)
+        return max(30, usable - 3)
+
+    def relabel(self) -> None:
+        """Re-fit every label to the new width (rows are truncated, never wrapped)."""
+        assert self.board is not None
+        width = self._title_width()
+        tree = self.query_one(BoardTree)
+        groups = {g.key: g for g in self.board.groups}
+        for node in tree.root.children:
+            group = groups.get(node.data.key) if node.data else None
+            if group is None or group.ask is None:
+                continue
+            node.set_label(to_text(ask_segments(group, self.glyphs, width)))
+            rows = {f"issue-{r.number}": r for r in group.rows()}
+            for kind_node in node.children:
+                for leaf in kind_node.children:
+                    row = rows.get(leaf.data.key) if leaf.data else None
+                    if row is not None:
+                        leaf.set_label(to_text(row_segments(row, self.glyphs, width - 2)))
+
+    # --- selection and details ----------------------------------------------------------------
+
+    @property
+    def selected(self) -> NodeData | None:
+        node = self.query_one(BoardTree).cursor_node
+        return node.data if node is not None else None
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted[NodeData]) -> None:
+        # Holding j should not render a Markdown body per keystroke: settle first.
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        data = event.node.data
+        self._detail_timer = self.set_timer(0.06, lambda: self._show_detail(data))
+
+    def _show_detail(self, data: NodeData | None) -> None:
+        facts = self.query_one("#detail-facts", Static)
+        body = self.query_one("#detail-body", Markdown)
+        row = self.board.row(data.number) if (self.board and data and data.number is not None) else None
+        if row is None or self.board is None:
+            self.query_one("#detail-pane").border_title = "Details"
+            facts.update(plain(self._empty_hint(data), "dim"))
+            body.update("")
+            return
+        next_branch = self.app.branch_name_for(row.issue) if not row.branches else None
+        lines = detail_lines(row, self.board, self.glyphs, next_branch)
+        facts.update(Text("\n").join(to_text(line) for line in lines))
+        body.update(clean(row.issue.body))
+        self.query_one("#detail-pane").border_title = f"#{row.number}"
+
+    def _empty_hint(self, data: NodeData | None) -> str:
+        if self.board is not None and not self.board.groups:
+            if self.board.total:
+                return "Nothing matches the filter. Press / to change it, or escape in the filter to clear it."
+            return "No DSLP issues yet. Press a to open an Ask: every piece of work starts with an issue."
+        if data is not None and data.key == "unlinked":
+            return "Issues that name no Ask. Add an 'Ask Reference: #N' line to link one."
+        return "Select an issue to see its details."
+
+    # --- actions: dispatch to the app ---------------------------------------------------------
+
+    def action_new_issue(self, template_id: str) -> None:
+        self.app.open_issue_form(template_id, self.selected)
+
+    def action_pick_child(self) -> None:
+        self.app.pick_child(self.selected)
+
+    def action_start_branch(self) -> None:
+        self.app.start_branch(self.selected)
+
+    def action_refresh(self) -> None:
+        self.app.refresh_board()
+
+    def action_help(self) -> None:
+        self.app.show_help()
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    def action_toggle_closed(self) -> None:
+        self.app.toggle_closed()
+
+    def action_toggle_detail(self) -> None:
+        pane = self.query_one("#detail-pane")
+        pane.display = not pane.display
+
+    def action_cursor(self, direction: str) -> None:
+        tree = self.query_one(BoardTree)
+        if direction == "down":
+            tree.action_cursor_down()
+        else:
+            tree.action_cursor_up()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.app.set_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            event.input.display = False
+        self.query_one(BoardTree).focus()
+
+    def key_escape(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.has_focus or field.display:
+            field.value = ""
+            field.display = False
+            self.app.set_filter("")
+            self.query_one(BoardTree).focus()
