@@ -22,6 +22,7 @@ from textual.screen import Screen
 from dslp_tui import screens as screens_package
 from dslp_tui.board import Board, Filter, build_board
 from dslp_tui.config import Config, load_config
+from dslp_tui.drafts import draft_key
 from dslp_tui.model import Issue, IssueDraft, Snapshot
 from dslp_tui.process import Kind, template
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardScreen, NodeData
@@ -111,8 +112,9 @@ class DslpApp(App[int]):
     def _redraw(self) -> None:
         if self.snapshot is None:
             return
-        board = build_board(self.snapshot, self.config, Filter.parse(self.query_text), self.show_closed)
-        self.board_screen.show_board(board)
+        query = Filter.parse(self.query_text)
+        board = build_board(self.snapshot, self.config, query, self.show_closed)
+        self.board_screen.show_board(board, filtered=bool(query))
         self._update_status()
 
     @property
@@ -244,10 +246,10 @@ class DslpApp(App[int]):
             self.call_from_thread(self._create_failed, draft, error)
             return
         self.call_from_thread(self.notify, f"Created #{issue.number} {one_line(issue.title)}", timeout=4)
-        self.refresh_board()
+        self.call_from_thread(self.refresh_board)
 
     def _create_failed(self, draft: IssueDraft, error: BaseException) -> None:
-        where = self.workspace.drafts.path(f"{draft.template}-{draft.parent if draft.parent is not None else 'none'}")
+        where = self.workspace.drafts.path(draft_key(draft.template, draft.parent))
         self.notify(
             f"{one_line(str(error))}\nYour draft is kept in {where}; open the same form to resume it.",
             title="Issue not created",
@@ -272,7 +274,7 @@ class DslpApp(App[int]):
             self.post_message(Failed("branch", error))
             return
         self.call_from_thread(self.notify, "\n".join(one_line(n) for n in result.notes), title=result.branch)
-        self.refresh_board()
+        self.call_from_thread(self.refresh_board)
 
 
 def _has_content(draft: IssueDraft, tpl) -> bool:

@@ -367,6 +367,17 @@ def detail_lines(row: Row, board: Board, glyphs: Glyphs, next_branch: str | None
         children = board.children_of(issue.number)
         open_count = sum(1 for r in children if r.issue.state == "open")
         lines.append([("Children ", "dim"), (f"{open_count} open of {len(children)}", "")])
+        for child in children:
+            child_state, child_style = state_segment(child, glyphs)
+            kind_name = child.issue.kind.value if child.issue.kind else "Issue"
+            lines.append(
+                [
+                    ("         ", "dim"),
+                    (f"#{child.number} {kind_name} ", "number"),
+                    (one_line(child.issue.title) + "  ", ""),
+                    (child_state, child_style),
+                ]
+            )
     if row.branches:
         for index, branch in enumerate(row.branches):
             lines.append([("Branch   " if index == 0 else "         ", "dim"), (one_line(branch.name), "branch")])

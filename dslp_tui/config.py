@@ -100,7 +100,7 @@ def parse_config(text: str, path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+        raise _syntax_error(path, text, error) from None
     values = {table: {key: default for key, (_, default) in keys.items()} for table, keys in SCHEMA.items()}
     _check(data, "", text, path, values)
     return Config(
@@ -141,21 +141,41 @@ def _check(data: dict[str, Any], table: str, text: str, path: Path, values: dict
         choices = _CHOICES.get((table, key))
         if choices and value not in choices:
             raise _error(path, text, table, key, f"{dotted} must be one of {', '.join(choices)}; got {value!r}")
-        if table == "branches.prefixes" and value and not re.fullmatch(r"[A-Za-z0-9._-]+/", value):
+        if table == "branches.prefixes" and value and not _PREFIX.fullmatch(value):
             raise _error(path, text, table, key, f"{dotted} must be empty or a simple name ending in '/'")
         values[table][key] = value
 
 
+# One ref-name component and a slash: git refuses components that start with '.' or '-'
+# (as a branch), contain '..', or end in '.' or '.lock'.
+_PREFIX = re.compile(r"(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9._-]*(?<!\.)(?<!\.lock)/")
+
+
 def _error(path: Path, text: str, table: str, key: str, message: str) -> ConfigError:
     line = find_line(text, table, key)
+    while line is None and table:  # set inside an inline table: point at the table's own line
+        table, _, key = table.rpartition(".")
+        line = find_line(text, table, key)
     where = f"{path}:{line}" if line else str(path)
     return ConfigError(f"{where}: {message}")
+
+
+def _syntax_error(path: Path, text: str, error: tomllib.TOMLDecodeError) -> ConfigError:
+    """``file:line: not valid TOML: …`` quoting the line, so the key in question is named."""
+    lines = text.splitlines()
+    found = re.search(r"at line (\d+)", str(error))
+    line = int(found.group(1)) if found else (len(lines) if "end of document" in str(error) else None)
+    if not line:
+        return ConfigError(f"{path}: not valid TOML: {error}")
+    source = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    quoted = f": {source!r}" if source else ""
+    return ConfigError(f"{path}:{line}: not valid TOML: {error}{quoted}")
 
 
 def find_line(text: str, table: str, key: str) -> int | None:
     """The 1-based line where ``key`` is set inside ``[table]`` (dotted keys and headers too)."""
     current = ""
-    header = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
+    header = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")  # [table] and [[array of tables]]
     assignment = re.compile(r"^\s*([A-Za-z0-9_.\"' -]+?)\s*=")
     for number, line in enumerate(text.splitlines(), start=1):
         found = header.match(line)

@@ -242,7 +242,7 @@ TEMPLATES: tuple[Template, ...] = (
             Section(
                 "Results",
                 "Where the runs are logged, the pull request, then a TL;DR of the outcome.",
-                "Experiment History: \nRelated PR: \n\nTL;DR: \n",
+                "Experiment History: \n\nRelated PR: \n\nTL;DR: \n",
             ),
         ),
         checklist=(
@@ -292,7 +292,7 @@ def template(template_id: str) -> Template:
 ASK_REFERENCE = "Ask Reference"
 BASED_ON_EXPERIMENT = "Based on Experiment"
 
-_DECOR = r"[\s>*_`~-]*"  # list bullets, quotes, bold/italic markers people put around labels
+_DECOR = r"[\s>*+_`~-]*"  # list bullets (-, *, +), quotes, bold/italic markers people put around labels
 
 
 def _reference_re(name: str) -> re.Pattern[str]:
@@ -352,7 +352,7 @@ def render_body(tpl: Template, sections: dict[str, str], refs: dict[str, int] | 
         text = (section.starter if given is None else given).strip("\n")
         if section.heading == "Description" and refs:
             ref_lines = [f"{name}: #{number}" for name, number in refs.items()]
-            text = "\n".join(ref_lines + ([text] if text.strip() else []))
+            text = "\n".join(ref_lines) + (f"\n\n{text}" if text.strip() else "")
         parts.append(f"## {section.heading}\n\n{text}".rstrip() + "\n")
     body = "\n".join(parts)
     if refs and not any(s.heading == "Description" for s in tpl.sections):

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte escapes, C1 controls.
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST, 7- or 8-bit), other two-byte escapes, C1 controls.
 _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
-    r"|\x1b[@-Z\\-_]"
+    r"|\x1b[ -/]*[0-~]"  # the rest: ESC 7, ESC c, ESC ( B (nF/Fp/Fe/Fs)
     r"|\x9b[0-?]*[ -/]*[@-~]"
     r"|\x9d[^\x07\x9c]*[\x07\x9c]?"
 )

@@ -110,6 +110,7 @@ class BoardScreen(Screen[None]):
         self.board: Board | None = None
         self._detail_timer: Timer | None = None
         self._expanded: set[str] | None = None  # None: nothing drawn yet, use the defaults
+        self._filtered = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="status-bar")
@@ -148,8 +149,11 @@ class BoardScreen(Screen[None]):
     def set_status(self, text: Text) -> None:
         self.query_one("#status-bar", Static).update(text)
 
-    def show_board(self, board: Board) -> None:
-        """Redraw the tree for ``board``, keeping what was expanded and where the cursor was."""
+    def show_board(self, board: Board, filtered: bool = False) -> None:
+        """Redraw the tree for ``board``, keeping what was expanded and where the cursor was.
+
+        While a filter is on, every group that has matches is expanded.
+        """
         tree = self.query_one(BoardTree)
         selected = tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None
         if self._expanded is None:
@@ -160,8 +164,7 @@ class BoardScreen(Screen[None]):
                 if g.ask and (i == 0 or (small and g.ask.issue.state == "open"))
             }
             self._expanded |= {f"{g.key}/{kind}" for g in board.groups for kind in g.children}
-        else:
-            self._expanded = self._collect_expanded(tree.root)
+        self._filtered = filtered
         self.board = board
         width = self._title_width()
         with self.app.batch_update():
@@ -176,6 +179,21 @@ class BoardScreen(Screen[None]):
             tree.move_cursor(tree.root.children[0])
         else:
             self._show_detail(None)
+
+    def _is_expanded(self, key: str) -> bool:
+        return self._filtered or key in (self._expanded or ())
+
+    @on(Tree.NodeExpanded)
+    @on(Tree.NodeCollapsed)
+    def _remember_expansion(self, event: Tree.NodeExpanded[NodeData] | Tree.NodeCollapsed[NodeData]) -> None:
+        """Expansion is the person's choice: remember it across refreshes (not while filtering)."""
+        data = event.node.data
+        if data is None or self._filtered or self._expanded is None:
+            return
+        if isinstance(event, Tree.NodeExpanded):
+            self._expanded.add(data.key)
+        else:
+            self._expanded.discard(data.key)
 
     def _add_group(self, parent: TreeNode[NodeData], group: Group, width: int) -> None:
         if group.ask:
@@ -193,18 +211,10 @@ class BoardScreen(Screen[None]):
                     to_text(row_segments(row, self.glyphs, width - 2)),
                     NodeData(f"issue-{row.number}", row.number, group.ask.number if group.ask else None),
                 )
-            if kind_key in (self._expanded or ()):
+            if self._is_expanded(kind_key):
                 kind_node.expand()
-        if group.key in (self._expanded or ()):
+        if self._is_expanded(group.key):
             node.expand()
-
-    def _collect_expanded(self, node: TreeNode[NodeData]) -> set[str]:
-        keys: set[str] = set()
-        for child in node.children:
-            if child.is_expanded and child.data:
-                keys.add(child.data.key)
-            keys |= self._collect_expanded(child)
-        return keys
 
     def _find(self, node: TreeNode[NodeData], key: str) -> TreeNode[NodeData] | None:
         for child in node.children:

@@ -35,9 +35,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help") as pane:
             pane.border_title = "Help · escape closes"
-            yield Static(self._render_help())
+            yield Static(self.render_help())
 
-    def _render_help(self) -> Table:
+    def render_help(self) -> Table:
         table = Table.grid(padding=(0, 2))
         table.add_column(style=STYLES["key"], no_wrap=True)
         table.add_column()

@@ -61,8 +61,8 @@ class IssueForm(ModalScreen[FormResult]):
                 if tpl.title_pattern:
                     yield Static(plain(f"Pattern: {tpl.title_pattern.replace('{name}', '[name]')}"), classes="guidance")
                 yield Input(self.draft.title, placeholder="a short, specific title", id="title")
-                yield Static(id="title-preview", classes="guidance")
-                yield Static(id="title-error", classes="error")
+                yield Static(id="title-preview", classes="guidance note")
+                yield Static(id="title-error", classes="error note")
                 if tpl.kind is not Kind.ASK:
                     yield Label("Ask", classes="heading")
                     yield Select(
@@ -71,7 +71,7 @@ class IssueForm(ModalScreen[FormResult]):
                         prompt="Choose the Ask this belongs to",
                         id="ask",
                     )
-                    yield Static(id="ask-error", classes="error")
+                    yield Static(id="ask-error", classes="error note")
                 if tpl.kind is Kind.MODEL:
                     yield Label("Based on Experiment", classes="heading")
                     yield Select(
@@ -88,11 +88,15 @@ class IssueForm(ModalScreen[FormResult]):
                     text = self.draft.sections.get(section.heading, section.starter)
                     yield TextArea(text, id=f"section-{index}", soft_wrap=True, tab_behavior="focus")
             with Horizontal(id="form-buttons"):
-                yield Static(plain("ctrl+s create · esc close and keep the draft · tab next field"), classes="guidance")
+                yield Static(
+                    plain("ctrl+s create · esc keeps the draft · tab next"), classes="guidance", id="form-hint"
+                )
                 yield Button("Cancel", id="cancel")
                 yield Button("Create", variant="primary", id="create")
 
     def on_mount(self) -> None:
+        for note in self.query(".note"):
+            note.display = False
         self._preview()
         self.query_one("#title", Input).focus()
 
@@ -100,10 +104,16 @@ class IssueForm(ModalScreen[FormResult]):
     def _preview(self) -> None:
         title = self.query_one("#title", Input).value
         final = self.template.title_for(title)
-        preview = self.query_one("#title-preview", Static)
-        preview.update(plain(f"Will be filed as: {final}") if final and final != " ".join(title.split()) else "")
+        changed = bool(final) and final != " ".join(title.split())
+        self._note("#title-preview", f"Will be filed as: {final}" if changed else "")
         if title.strip():
-            self.query_one("#title-error", Static).update("")
+            self._note("#title-error", "")
+
+    def _note(self, selector: str, message: str) -> None:
+        """Show a one-line note under a field, or hide it when there is nothing to say."""
+        note = self.query_one(selector, Static)
+        note.update(plain(message))
+        note.display = bool(message)
 
     def current_draft(self) -> IssueDraft:
         parent = self.draft.parent
@@ -130,11 +140,11 @@ class IssueForm(ModalScreen[FormResult]):
         draft = self.current_draft()
         ok = True
         if not draft.title.strip():
-            self.query_one("#title-error", Static).update("A title is required.")
+            self._note("#title-error", "A title is required.")
             self.query_one("#title", Input).focus()
             ok = False
         if self.template.kind is not Kind.ASK and draft.parent is None:
-            self.query_one("#ask-error", Static).update("Choose the Ask this issue belongs to.")
+            self._note("#ask-error", "Choose the Ask this issue belongs to.")
             if ok:
                 self.query_one("#ask", Select).focus()
             ok = False
@@ -154,4 +164,4 @@ class IssueForm(ModalScreen[FormResult]):
 
     @on(Select.Changed, "#ask")
     def _ask_chosen(self) -> None:
-        self.query_one("#ask-error", Static).update("")
+        self._note("#ask-error", "")

@@ -1,0 +1,69 @@
+"""Textual stays out of the core, and nothing heavy is imported on the way to the first frame."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+CORE = Path(__file__).resolve().parents[1] / "dslp_tui"
+WIRING = {"app.py"}  # the one core module allowed to import Textual
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_core_modules_do_not_import_textual() -> None:
+    offenders = [
+        str(path.relative_to(CORE))
+        for path in sorted(CORE.rglob("*.py"))
+        if path.relative_to(CORE).as_posix() not in WIRING and "textual" in _imports(path)
+    ]
+    assert offenders == []
+    assert "textual" in _imports(CORE / "app.py"), "the check must see Textual where it is"
+
+
+def test_core_runs_without_textual_installed() -> None:
+    """Importing every core module with Textual made unimportable proves the rule at run time."""
+    code = (
+        "import sys; sys.modules['textual'] = None\n"
+        "import dslp_tui.board, dslp_tui.cli, dslp_tui.config, dslp_tui.demo, dslp_tui.drafts\n"
+        "import dslp_tui.process, dslp_tui.workspace, dslp_tui.sources.git, dslp_tui.sources.local\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_starting_the_app_imports_nothing_heavy(tmp_path: Path) -> None:
+    """Build the app and paint its first frame; PyGithub, MLflow, azure and GitPython stay out."""
+    code = f"""
+import asyncio, sys
+from pathlib import Path
+from dslp_tui.app import DslpApp
+
+class FirstFrame(DslpApp):
+    def refresh_board(self):  # stop before the worker that opens the repository
+        return None
+
+async def main():
+    app = FirstFrame(Path({str(tmp_path)!r}))
+    async with app.run_test() as pilot:
+        await pilot.pause()
+    heavy = [m for m in ("github", "mlflow", "azure", "azure.ai.ml", "git", "sqlalchemy") if m in sys.modules]
+    print(" ".join(heavy) or "none")
+
+asyncio.run(main())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "none"

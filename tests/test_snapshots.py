@@ -1,0 +1,59 @@
+"""What the board looks like, pinned as SVG snapshots (``pytest --snapshot-update`` to accept).
+
+The demo project has fixed dates and content, so these only change when the screen does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dslp_tui.app import build_app
+from dslp_tui.demo import create_demo
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    return create_demo(tmp_path / "churn-model")
+
+
+async def _loaded(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+
+
+def test_board_80x24(snap_compare, demo: Path) -> None:
+    assert snap_compare(build_app(demo), terminal_size=(80, 24), run_before=_loaded)
+
+
+def test_board_120x40(snap_compare, demo: Path) -> None:
+    async def select_experiment(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("j", "j", "j", "j", "j", "j", "j")  # #5 Gradient boosting baseline
+        await _loaded(pilot)
+
+    assert snap_compare(build_app(demo), terminal_size=(120, 40), run_before=select_experiment)
+
+
+def test_board_ascii_120x40(snap_compare, demo: Path) -> None:
+    assert snap_compare(build_app(demo, ascii_only=True), terminal_size=(120, 40), run_before=_loaded)
+
+
+def test_new_experiment_form_80x24(snap_compare, demo: Path) -> None:
+    async def open_form(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("t", *"Gradient boosting v2")
+        await pilot.pause(0.1)
+
+    assert snap_compare(build_app(demo), terminal_size=(80, 24), run_before=open_form)
+
+
+def test_help_120x40(snap_compare, demo: Path) -> None:
+    async def open_help(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+
+    assert snap_compare(build_app(demo), terminal_size=(120, 40), run_before=open_help)
