@@ -31,9 +31,12 @@ from dslp_tui.text import one_line
 
 
 class Loaded(Message):
-    def __init__(self, snapshot: Snapshot) -> None:
+    """A board snapshot; ``cached_at`` is set when it came from the cache (so it is stale)."""
+
+    def __init__(self, snapshot: Snapshot, cached_at: float | None = None) -> None:
         super().__init__()
         self.snapshot = snapshot
+        self.cached_at = cached_at
 
 
 class Failed(Message):
@@ -69,6 +72,9 @@ class DslpApp(App[int]):
         self.show_closed = self.config.show_closed
         self.last_error: str | None = None
         self.loaded_at: float | None = None
+        self.cached_at: float | None = None  # set while the board shown came from the cache
+        self.rate_reset_at: float | None = None
+        self._countdown = None
         self._lock = threading.Lock()  # one workspace operation at a time
         self.set_keymap(self.config.keys)
 
@@ -89,9 +95,17 @@ class DslpApp(App[int]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def refresh_board(self) -> None:
+        """Paint the cached board first (remote trackers), then the fresh one."""
         try:
             with self._lock:
-                snapshot = self._workspace().load()
+                workspace = self._workspace()
+                if self.snapshot is None and workspace.cache is not None:
+                    cached = workspace.cache.load()
+                    if cached is not None:
+                        self.post_message(Loaded(cached[0], cached_at=cached[1]))
+                snapshot = workspace.load()
+                if workspace.cache is not None:
+                    workspace.cache.save(snapshot, self.clock())
         except Exception as error:  # shown to the person, never raised into Textual
             self.post_message(Failed("refresh", error))
             return
@@ -99,15 +113,35 @@ class DslpApp(App[int]):
 
     def on_loaded(self, message: Loaded) -> None:
         self.snapshot = message.snapshot
-        self.last_error = None
-        self.loaded_at = self.clock()
+        self.cached_at = message.cached_at
+        if message.cached_at is None:
+            self.last_error = None
+            self.loaded_at = self.clock()
         self._redraw()
 
     def on_failed(self, message: Failed) -> None:
         text = one_line(str(message.error)) or type(message.error).__name__
         self.last_error = f"{message.what}: {text}"
+        reset_at = getattr(message.error, "reset_at", None)
+        if reset_at is not None:
+            self._wait_for_rate_limit(reset_at)
         self._update_status()
         self.notify(text, title=f"{message.what.capitalize()} failed", severity="error", timeout=10)
+
+    def _wait_for_rate_limit(self, reset_at: float) -> None:
+        """Count down to the reset visibly, then refresh; the board stays usable meanwhile."""
+        self.rate_reset_at = reset_at
+        if self._countdown is None:
+            self._countdown = self.set_interval(1, self._tick)
+
+    def _tick(self) -> None:
+        if self.rate_reset_at is None or self.clock() >= self.rate_reset_at:
+            self.rate_reset_at = None
+            if self._countdown is not None:
+                self._countdown.stop()
+                self._countdown = None
+            self.refresh_board()
+        self._update_status()
 
     def _redraw(self) -> None:
         if self.snapshot is None:
@@ -130,12 +164,22 @@ class DslpApp(App[int]):
             parts.append(f" · on {one_line(repo.current_branch or '(detached)')}")
             if repo.dirty:
                 parts.append(" · uncommitted changes", STYLES["warning"])
-        tracker = self.workspace.tracker.name if self.workspace else self.config.tracker
-        parts.append(f" · {tracker} tracker")
+        tracker = self.workspace.tracker if self.workspace else None
+        parts.append(f" · {tracker.name if tracker else self.config.tracker} tracker")
+        rate = getattr(tracker, "rate", None)
+        if rate is not None and rate.limit > 0:
+            parts.append(f" · API {rate.remaining:,}/{rate.limit:,}", STYLES["dim"])
         if self.query_text:
             parts.append(f" · filter: {one_line(self.query_text)}", STYLES["key"])
         if not self.show_closed:
             parts.append(" · closed hidden", STYLES["dim"])
+        if self.cached_at is not None:
+            stamp = time.strftime("%H:%M", time.localtime(self.cached_at))
+            doing = "" if self.last_error else ", refreshing…"
+            parts.append(f" · stale: cached {stamp}{doing}", STYLES["warning"])
+        if self.rate_reset_at is not None:
+            wait = max(0, int(self.rate_reset_at - self.clock()))
+            parts.append(f" · rate limited: retry in {wait}s", STYLES["warning"])
         if self.last_error:
             parts.append(f" · ⚠ {self.last_error} (r retries)", STYLES["error"])
         elif self.snapshot is None:

@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     branch.add_argument("number", type=int)
     branch.add_argument("--no-checkout", action="store_true", help="create (and push) without checking out")
 
+    init = commands.add_parser("init", help="set up dslp.toml, the DSLP labels and the issue templates")
+    init.add_argument("--tracker", choices=("local", "github"), help="default: github when the remote is on GitHub")
+    init.add_argument("--github-repo", default="", help="GitHub owner/name (default: from the remote's URL)")
+    init.add_argument("--dry-run", action="store_true", help="only say what would change")
+
     demo = commands.add_parser("demo", help="create a realistic demo project and open the board on it")
     demo.add_argument("--path", type=Path, help="where to create it (default: a new temporary directory)")
     demo.add_argument("--no-open", action="store_true", help="only create it and print its path")
@@ -87,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             raise CliError(str(error), EXIT_USAGE) from None
         if args.command is None:
             return _open_board(root, args.ascii or config.ascii)
+        if args.command == "init":
+            return _init(root, config, args)
         workspace = _workspace(root)
         if args.command == "status":
             return _status(workspace, args)
@@ -256,6 +263,32 @@ def _branch(workspace, args) -> int:
         raise CliError(str(error)) from None
     for note in result.notes:
         print(note)
+    return 0
+
+
+def _init(root: Path, config, args) -> int:
+    from dataclasses import replace
+
+    from dslp_tui.init import run_init
+    from dslp_tui.sources.git import GitError, GitSource
+    from dslp_tui.sources.github import repo_from_remote
+    from dslp_tui.tracker import TrackerError
+    from dslp_tui.workspace import make_tracker
+
+    try:
+        git = GitSource(root)
+        kind = args.tracker
+        if kind is None:
+            url = git.remote_url(config.remote)
+            kind = config.tracker if config.path else ("github" if url and repo_from_remote(url) else "local")
+        config = replace(config, tracker=kind, github_repo=args.github_repo or config.github_repo)
+        tracker = make_tracker(config, git)
+        for line in run_init(git.root, config, kind, args.github_repo, tracker, args.dry_run):
+            print(line)
+    except (GitError, TrackerError) as error:
+        raise CliError(str(error)) from None
+    except ConfigError as error:
+        raise CliError(str(error), EXIT_USAGE) from None
     return 0
 
 

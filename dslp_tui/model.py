@@ -37,6 +37,7 @@ class Issue:
     updated_at: float = 0.0
     closed_at: float | None = None
     url: str = ""
+    assignees: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -439,3 +439,17 @@ def add_to_section(body: str, heading: str, line: str) -> str:
         content = [""]
     tail = [""] if end < len(lines) else []
     return "\n".join([*lines[: start + 1], *content, line, *tail, *lines[end:]])
+
+
+def pull_request_body(kind: Kind | None, number: int) -> str:
+    """The body of the draft PR that starts work on issue ``number``.
+
+    ``Closes #N`` only where the process merges the branch; explore work is kept, never
+    merged, so its PR only refers to the issue.
+    """
+    if kind is Kind.EXPLORE:
+        return (
+            f"Refs #{number}\n\nExplore work is kept, never merged: when the TL;DR is written on "
+            f"#{number}, close this pull request without merging."
+        )
+    return f"Closes #{number}"

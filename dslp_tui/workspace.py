@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import DraftStore
 from dslp_tui.model import Issue, IssueDraft, Snapshot
@@ -47,6 +48,7 @@ class Workspace:
     git: GitSource
     tracker: Tracker
     drafts: DraftStore
+    cache: BoardCache | None = None  # the last board, for trackers that are slow to ask
 
     @classmethod
     def open(cls, path: Path, clock: Callable[[], float] = time.time) -> Workspace:
@@ -54,7 +56,8 @@ class Workspace:
         git = GitSource(path)
         config = load_config(git.root)
         tracker = make_tracker(config, git, clock)
-        return cls(git.root, config, git, tracker, DraftStore(git.common_dir / "dslp" / "drafts"))
+        cache = BoardCache.for_repo(git.root, tracker.name) if config.tracker != "local" else None
+        return cls(git.root, config, git, tracker, DraftStore(git.common_dir / "dslp" / "drafts"), cache)
 
     @property
     def name(self) -> str:

@@ -84,6 +84,13 @@ class GitSource:
 
     # --- the repository as a whole ------------------------------------------------------------
 
+    def remote_url(self, remote: str) -> str | None:
+        for candidate in self.repo.remotes:
+            if candidate.name == remote:
+                urls = list(candidate.urls)
+                return urls[0] if urls else None
+        return None
+
     def remote_exists(self, remote: str) -> bool:
         return any(r.name == remote for r in self.repo.remotes)
 

@@ -1,0 +1,86 @@
+"""The last board of a repository, kept in the user's cache directory.
+
+A remote tracker takes a moment to answer; the app paints the cached board at once, marks
+it stale, and refreshes behind it. Only issue data is stored here: never a token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+from dslp_tui.model import Branch, Issue, PullRequest, RepoState, Run, Snapshot
+from dslp_tui.process import Kind
+
+FORMAT = 1
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "dslp-tui"
+
+
+def cache_key(root: Path, tracker: str) -> str:
+    """One file name per repository and tracker, stable across runs."""
+    digest = hashlib.sha256(f"{root.resolve()}\0{tracker}".encode()).hexdigest()[:16]
+    return f"{root.name[:40]}-{digest}"
+
+
+def _snapshot_json(snapshot: Snapshot) -> dict:
+    return asdict(snapshot)
+
+
+def _snapshot_from(data: dict) -> Snapshot:
+    issues = tuple(
+        Issue(
+            **{
+                **i,
+                "kind": Kind(i["kind"]) if i["kind"] else None,
+                "labels": tuple(i["labels"]),
+                "assignees": tuple(i.get("assignees") or ()),
+            }
+        )
+        for i in data["issues"]
+    )
+    repo = RepoState(**data["repo"]) if data.get("repo") else None
+    return Snapshot(
+        issues=issues,
+        branches=tuple(Branch(**b) for b in data["branches"]),
+        pulls=tuple(PullRequest(**p) for p in data["pulls"]),
+        runs=tuple(Run(**r) for r in data["runs"]),
+        repo=repo,
+    )
+
+
+class BoardCache:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def for_repo(cls, root: Path, tracker: str) -> BoardCache:
+        return cls(cache_dir() / f"{cache_key(root, tracker)}-board.json")
+
+    def load(self) -> tuple[Snapshot, float] | None:
+        """The cached snapshot and when it was saved, or None (missing, old format, damaged)."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT:
+                return None
+            return _snapshot_from(data["snapshot"]), float(data["saved_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, snapshot: Snapshot, saved_at: float) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp = self.path.with_suffix(".tmp")
+            temp.write_text(
+                json.dumps({"format": FORMAT, "saved_at": saved_at, "snapshot": _snapshot_json(snapshot)}),
+                encoding="utf-8",
+            )
+            temp.replace(self.path)
+        except OSError:
+            pass  # the cache is a convenience; failing to write it loses nothing

@@ -1,0 +1,524 @@
+"""GitHub as the tracker, through PyGithub, cheap on the API and calm under its failures.
+
+Reading is a handful of paginated list requests (issues and pull requests, 100 a page, oldest
+first so new work lands on the last page); every page is asked for conditionally with the
+ETag of its last answer, so a refresh when nothing changed is all ``304 Not Modified`` and
+costs no rate limit. Those page answers (trimmed to what the board needs) live in a cache
+file, so even a fresh process refreshes conditionally. Writes go through PyGithub objects
+made lazily (no extra GETs). Errors become :class:`TrackerError` subclasses with messages
+safe to show: the token never appears in any of them.
+
+PyGithub is imported only when a GitHubTracker is built, never on the app's start-up path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from dslp_tui.model import Comment, Issue, IssueDraft, PullRequest
+from dslp_tui.process import Kind, LabelSpec, template
+from dslp_tui.tracker import TrackerError
+
+PER_PAGE = 100
+GET_ATTEMPTS = 3  # a GET that meets a 5xx is retried, with backoff, at most this often
+BACKOFF_CAP = 8.0
+
+# How the PyGithub client is built; tests replace the pacing (PyGithub's defaults sleep
+# between requests). Reads are not paced; GitHub asks for a pause between writes.
+CLIENT_OPTIONS: dict[str, Any] = {"seconds_between_requests": None, "seconds_between_writes": 1.0, "timeout": 20}
+
+
+class AuthError(TrackerError):
+    """401: the token is missing, wrong or expired."""
+
+
+class NotFoundError(TrackerError):
+    """404: the repository or issue is gone, or the token cannot see it."""
+
+
+class ValidationFailed(TrackerError):
+    """422: GitHub refused the content; the message carries GitHub's own words."""
+
+
+class RateLimited(TrackerError):
+    """403/429 rate limiting: nothing more until ``reset_at`` (epoch seconds)."""
+
+    def __init__(self, message: str, reset_at: float) -> None:
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+class NetworkError(TrackerError):
+    """GitHub could not be reached at all."""
+
+
+# --- connecting -------------------------------------------------------------------------------
+
+
+def repo_from_remote(url: str) -> tuple[str, str] | None:
+    """``(host, "owner/name")`` from a git remote URL in its https, ssh or scp-like form."""
+    url = url.strip()
+    scp = re.fullmatch(r"(?:[\w.-]+@)?([\w.-]+):(?!//)([\w.-]+)/([\w.-]+?)(?:\.git)?/?", url)
+    if scp:
+        return scp.group(1), f"{scp.group(2)}/{scp.group(3)}"
+    parsed = urlparse(url)
+    if parsed.scheme in ("https", "http", "ssh", "git") and parsed.hostname:
+        parts = [p for p in parsed.path.split("/") if p]
+        if len(parts) >= 2:
+            name = parts[-1].removesuffix(".git")
+            return parsed.hostname, f"{parts[-2]}/{name}"
+    return None
+
+
+def api_base_for(host: str, configured: str) -> str:
+    """The REST base URL: configured, api.github.com for github.com, else GHES's /api/v3."""
+    if configured:
+        return configured.rstrip("/")
+    if host in ("github.com", "www.github.com"):
+        return "https://api.github.com"
+    return f"https://{host}/api/v3"
+
+
+def find_token(host: str = "github.com", environ: dict[str, str] | None = None) -> str:
+    """``GITHUB_TOKEN``, else ``GH_TOKEN``, else ``gh auth token``; else a clear error."""
+    environ = os.environ if environ is None else environ
+    for name in ("GITHUB_TOKEN", "GH_TOKEN"):
+        if environ.get(name, "").strip():
+            return environ[name].strip()
+    gh = shutil.which("gh")
+    if gh:
+        try:
+            done = subprocess.run(
+                [gh, "auth", "token", "--hostname", host], capture_output=True, text=True, timeout=10, check=False
+            )
+            if done.returncode == 0 and done.stdout.strip():
+                return done.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
+    raise AuthError(
+        "No GitHub token. Set GITHUB_TOKEN (or GH_TOKEN) in the environment, or install the gh CLI "
+        "and run `gh auth login`. The token is read from there each time and never written anywhere."
+    )
+
+
+# --- the tracker ------------------------------------------------------------------------------
+
+
+@dataclass
+class RateInfo:
+    limit: int = -1
+    remaining: int = -1
+    reset_at: float = 0.0
+
+
+def _stamp(value: str | None) -> float:
+    if not value:
+        return 0.0
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def _number_from_url(url: str | None) -> int | None:
+    match = re.search(r"/issues/(\d+)$", url or "")
+    return int(match.group(1)) if match else None
+
+
+class GitHubTracker:
+    """Issues, labels, sub-issues, comments and pull requests of one GitHub repository."""
+
+    def __init__(
+        self,
+        full_name: str,
+        token: str,
+        base_url: str,
+        kind_labels: dict[str, Kind],
+        cache_file: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        from github import Auth, Github  # heavy: only when GitHub is the chosen tracker
+
+        if not re.fullmatch(r"[\w.-]+/[\w.-]+", full_name):
+            raise TrackerError(f"[tracker] repo must look like owner/name, not {full_name!r}")
+        self.full_name = full_name
+        self.name = f"GitHub {full_name}"
+        self.base_url = base_url
+        self._token = token
+        self._kind_labels = {name.lower(): kind for name, kind in kind_labels.items()}
+        self._clock = clock
+        self._gh = Github(
+            base_url=base_url, auth=Auth.Token(token), retry=None, lazy=True, per_page=PER_PAGE, **CLIENT_OPTIONS
+        )
+        self._requester = self._gh.requester
+        self._repo = self._gh.get_repo(full_name)
+        self.rate = RateInfo()
+        self.request_count = 0  # HTTP requests sent by this tracker's reads (for the benchmark)
+        self._cache_file = cache_file
+        self._pages: dict[str, dict[str, Any]] = self._load_pages()
+        self._last_pulls: list[PullRequest] = []
+        self._issue_ids: dict[int, int] = {}
+
+    # --- errors ---------------------------------------------------------------------------
+
+    def _safe(self, text: str) -> str:
+        return text.replace(self._token, "***") if self._token else text
+
+    def _error(self, error: Exception) -> TrackerError:
+        """Map a PyGithub or network exception to a TrackerError worded for a person."""
+        from github import GithubException
+
+        if isinstance(error, TrackerError):
+            return error
+        if isinstance(error, GithubException):
+            return self._http_error(
+                error.status, error.data if isinstance(error.data, dict) else {}, error.headers or {}
+            )
+        return NetworkError(self._safe(f"cannot reach GitHub at {self.base_url}: {type(error).__name__}: {error}"))
+
+    def _http_error(self, status: int, data: dict[str, Any], headers: dict[str, Any]) -> TrackerError:
+        message = str(data.get("message") or "")
+        headers = {k.lower(): v for k, v in (headers or {}).items()}
+        self._note_rate(headers)
+        if status == 429 or (status == 403 and ("rate limit" in message.lower() or headers.get("retry-after"))):
+            if headers.get("retry-after"):
+                reset_at = self._clock() + float(headers["retry-after"])
+            elif headers.get("x-ratelimit-reset"):
+                reset_at = float(headers["x-ratelimit-reset"])
+            else:
+                reset_at = self._clock() + 60
+            wait = max(0, int(reset_at - self._clock()))
+            return RateLimited(
+                self._safe(f"GitHub rate limit reached ({message or status}); retry in {wait}s"), reset_at
+            )
+        if status == 401:
+            return AuthError(
+                "GitHub rejected the token (401 Bad credentials): check GITHUB_TOKEN / GH_TOKEN or `gh auth login`"
+            )
+        if status == 403:
+            return AuthError(
+                self._safe(f"GitHub refused access (403): {message or 'forbidden'}; the token may lack the repo scope")
+            )
+        if status == 404:
+            return NotFoundError(
+                f"not found on GitHub (404): {self.full_name} or the issue does not exist, or the token cannot see it"
+            )
+        if status == 422:
+            details = []
+            for item in data.get("errors") or []:
+                if isinstance(item, dict):
+                    details.append(
+                        item.get("message") or " ".join(str(item.get(k, "")) for k in ("field", "code")).strip()
+                    )
+                else:
+                    details.append(str(item))
+            text = "; ".join(filter(None, [message, *details])) or "validation failed"
+            return ValidationFailed(self._safe(f"GitHub refused it (422): {text}"))
+        if status >= 500:
+            return NetworkError(
+                self._safe(f"GitHub is having trouble ({status}): {message or 'server error'}; try again")
+            )
+        return TrackerError(self._safe(f"GitHub answered {status}: {message}"))
+
+    def _note_rate(self, headers: dict[str, Any]) -> None:
+        lower = {k.lower(): v for k, v in headers.items()}
+        try:
+            if "x-ratelimit-remaining" in lower:
+                self.rate = RateInfo(
+                    int(lower.get("x-ratelimit-limit", -1)),
+                    int(lower["x-ratelimit-remaining"]),
+                    float(lower.get("x-ratelimit-reset", 0)),
+                )
+        except ValueError:
+            pass
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        """Run one PyGithub write; map its failures; remember the rate limit it reported."""
+        try:
+            result = fn()
+        except Exception as error:  # PyGithub, requests and urllib3 raise many kinds
+            raise self._error(error) from None
+        remaining, limit = self._requester.rate_limiting
+        if remaining >= 0:
+            self.rate = RateInfo(limit, remaining, float(self._requester.rate_limiting_resettime))
+        return result
+
+    # --- conditional, paginated reads -----------------------------------------------------
+
+    def _get(self, url: str, params: dict[str, Any] | None, etag: str | None) -> tuple[int, dict[str, Any], Any]:
+        """One GET (with ``If-None-Match`` when we have an ETag); 5xx retried with backoff."""
+        headers = {"If-None-Match": etag} if etag else {}
+        for attempt in range(GET_ATTEMPTS):
+            try:
+                self.request_count += 1
+                status, response_headers, body = self._requester.requestJson("GET", url, params, headers)
+            except Exception as error:
+                raise self._error(error) from None
+            response_headers = {k.lower(): v for k, v in response_headers.items()}
+            self._note_rate(response_headers)
+            if status >= 500 and attempt + 1 < GET_ATTEMPTS:
+                time.sleep(min(BACKOFF_CAP, 0.25 * 2**attempt))
+                continue
+            data = json.loads(body) if body and status != 304 else None
+            if status >= 400:
+                raise self._http_error(status, data if isinstance(data, dict) else {}, response_headers)
+            return status, response_headers, data
+        raise NetworkError("GitHub kept failing")  # pragma: no cover - the loop always returns
+
+    def _all_pages(self, path: str, params: dict[str, Any], extract: Callable[[dict], dict]) -> list[dict]:
+        """Every item of a paginated list, each page asked for conditionally."""
+        items: list[dict] = []
+        url: str | None = path
+        query: dict[str, Any] | None = params
+        seen: set[str] = set()
+        while url and url not in seen:
+            seen.add(url)
+            key = url + ("?" + "&".join(f"{k}={v}" for k, v in sorted(query.items())) if query else "")
+            cached = self._pages.get(key)
+            status, headers, data = self._get(url, query, cached["etag"] if cached else None)
+            if status == 304 and cached:
+                page = cached
+            else:
+                page = {
+                    "etag": headers.get("etag"),
+                    "next": _next_link(headers.get("link", "")),
+                    "items": [extract(item) for item in (data or [])],
+                }
+                if page["etag"]:
+                    self._pages[key] = page
+            items.extend(page["items"])
+            url, query = page["next"], None
+        return items
+
+    def _load_pages(self) -> dict[str, dict[str, Any]]:
+        if not self._cache_file:
+            return {}
+        try:
+            data = json.loads(self._cache_file.read_text(encoding="utf-8"))
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _save_pages(self) -> None:
+        if not self._cache_file:
+            return
+        try:
+            self._cache_file.parent.mkdir(parents=True, exist_ok=True)
+            temp = self._cache_file.with_suffix(".tmp")
+            temp.write_text(json.dumps(self._pages), encoding="utf-8")
+            temp.replace(self._cache_file)
+        except OSError:
+            pass  # a cache that cannot be written only costs requests
+
+    # --- Tracker: reading -----------------------------------------------------------------
+
+    def _kind_of(self, labels: list[str]) -> Kind | None:
+        for label in labels:
+            kind = self._kind_labels.get(label.lower())
+            if kind:
+                return kind
+        return None
+
+    @staticmethod
+    def _extract_issue(item: dict) -> dict:
+        return {
+            "number": item["number"],
+            "id": item["id"],
+            "title": item.get("title") or "",
+            "body": item.get("body") or "",
+            "state": item.get("state") or "open",
+            "labels": [label["name"] if isinstance(label, dict) else str(label) for label in item.get("labels") or []],
+            "assignees": [a.get("login", "") for a in item.get("assignees") or [] if isinstance(a, dict)],
+            "created_at": item.get("created_at"),
+            "updated_at": item.get("updated_at"),
+            "closed_at": item.get("closed_at"),
+            "parent": _number_from_url(item.get("parent_issue_url")),
+            "pull": "pull_request" in item,
+            "url": item.get("html_url") or "",
+        }
+
+    def _issue(self, raw: dict) -> Issue:
+        self._issue_ids[raw["number"]] = raw["id"]
+        return Issue(
+            number=raw["number"],
+            title=raw["title"],
+            kind=self._kind_of(raw["labels"]),
+            state="closed" if raw["state"] == "closed" else "open",
+            body=raw["body"],
+            labels=tuple(raw["labels"]),
+            parent=raw["parent"],
+            created_at=_stamp(raw["created_at"]),
+            updated_at=_stamp(raw["updated_at"]),
+            closed_at=_stamp(raw["closed_at"]) or None,
+            url=raw["url"],
+            assignees=tuple(raw.get("assignees") or ()),
+        )
+
+    def list_issues(self) -> list[Issue]:
+        """Every issue carrying a DSLP kind label, open and closed (pull requests left out)."""
+        raw = self._all_pages(
+            f"/repos/{self.full_name}/issues",
+            {"state": "all", "per_page": PER_PAGE, "sort": "created", "direction": "asc"},
+            self._extract_issue,
+        )
+        issues = [self._issue(item) for item in raw if not item["pull"]]
+        self._save_pages()
+        return [issue for issue in issues if issue.kind is not None]
+
+    def get_issue(self, number: int) -> Issue:
+        status, _, data = self._get(f"/repos/{self.full_name}/issues/{number}", None, None)
+        if data.get("pull_request"):
+            raise NotFoundError(f"#{number} is a pull request, not an issue")
+        return self._issue(self._extract_issue(data))
+
+    def comments(self, number: int) -> list[Comment]:
+        def extract(item: dict) -> dict:
+            return {"id": item["id"], "body": item.get("body") or "", "created_at": item.get("created_at")}
+
+        raw = self._all_pages(f"/repos/{self.full_name}/issues/{number}/comments", {"per_page": PER_PAGE}, extract)
+        return [Comment(c["id"], number, c["body"], _stamp(c["created_at"])) for c in raw]
+
+    def pull_requests(self) -> list[PullRequest]:
+        def extract(item: dict) -> dict:
+            if item.get("merged_at"):
+                state = "merged"
+            elif item.get("state") == "closed":
+                state = "closed"
+            else:
+                state = "draft" if item.get("draft") else "open"
+            return {
+                "number": item["number"],
+                "head": (item.get("head") or {}).get("ref", ""),
+                "base": (item.get("base") or {}).get("ref", ""),
+                "state": state,
+                "url": item.get("html_url") or "",
+            }
+
+        raw = self._all_pages(
+            f"/repos/{self.full_name}/pulls",
+            {"state": "all", "per_page": PER_PAGE, "sort": "created", "direction": "asc"},
+            extract,
+        )
+        self._save_pages()
+        self._last_pulls = [PullRequest(**item) for item in raw]
+        return list(self._last_pulls)
+
+    # --- Tracker: writing -----------------------------------------------------------------
+
+    def _lazy_issue(self, number: int):
+        return self._repo.get_issue(number)
+
+    def create_issue(self, draft: IssueDraft, *, labels: tuple[str, ...], body: str) -> Issue:
+        """File the issue with its kind label; a child also becomes a sub-issue of its Ask."""
+        created = self._call(lambda: self._repo.create_issue(title=draft.title, body=body, labels=list(labels)))
+        raw = self._extract_issue(created.raw_data)
+        if draft.parent is not None and template(draft.template).kind is not Kind.ASK:
+            parent = self._lazy_issue(draft.parent)
+            try:
+                self._call(lambda: parent.add_sub_issue(raw["id"]))
+                raw["parent"] = draft.parent
+            except TrackerError as error:
+                # The issue exists and names its Ask in the body; say the sub-issue link failed.
+                raise TrackerError(
+                    f"#{raw['number']} was created and references #{draft.parent}, but linking it as a "
+                    f"sub-issue failed: {error}"
+                ) from None
+        return self._issue(raw)
+
+    def update_issue(
+        self,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: str | None = None,
+        state_reason: str | None = None,
+    ) -> Issue:
+        changes: dict[str, Any] = {
+            k: v
+            for k, v in (("title", title), ("body", body), ("state", state), ("state_reason", state_reason))
+            if v is not None
+        }
+        url = f"/repos/{self.full_name}/issues/{number}"
+        _, data = self._call(lambda: self._requester.requestJsonAndCheck("PATCH", url, input=changes))
+        return self._issue(self._extract_issue(data))
+
+    def set_labels(self, number: int, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> Issue:
+        issue = self._lazy_issue(number)
+        if add:
+            self._call(lambda: issue.add_to_labels(*add))
+        for name in remove:
+            with contextlib.suppress(NotFoundError):  # already gone: the wanted state holds
+                self._call(lambda name=name: issue.remove_from_labels(name))
+        return self.get_issue(number)
+
+    def comment(self, number: int, body: str) -> Comment:
+        issue = self._lazy_issue(number)
+        created = self._call(lambda: issue.create_comment(body))
+        return Comment(created.id, number, created.body or "", _stamp(created.raw_data.get("created_at")))
+
+    # --- pull requests --------------------------------------------------------------------
+
+    def open_pull(self, *, head: str, base: str, title: str, body: str, draft: bool = True) -> PullRequest:
+        pull = self._call(lambda: self._repo.create_pull(title=title, body=body, head=head, base=base, draft=draft))
+        return PullRequest(pull.number, head, base, "draft" if draft else "open", pull.html_url or "")
+
+    def close_pull(self, number: int) -> None:
+        """Close without merging (explore work, failed experiments)."""
+        pull = self._repo.get_pull(number)
+        self._call(lambda: pull.edit(state="closed"))
+
+    def retarget_pull(self, number: int, base: str) -> None:
+        pull = self._repo.get_pull(number)
+        self._call(lambda: pull.edit(base=base))
+
+    def merge_pull(self, number: int, message: str = "") -> None:
+        pull = self._repo.get_pull(number)
+        self._call(lambda: pull.merge(commit_message=message or None))
+
+    # --- labels ---------------------------------------------------------------------------
+
+    def ensure_labels(self, specs: list[LabelSpec], dry_run: bool = False) -> list[str]:
+        """Create missing labels and correct colour/description; idempotent. Returns the changes."""
+        existing = {
+            item["name"].lower(): item
+            for item in self._all_pages(
+                f"/repos/{self.full_name}/labels",
+                {"per_page": PER_PAGE},
+                lambda raw: {
+                    "name": raw["name"],
+                    "color": raw.get("color", ""),
+                    "description": raw.get("description") or "",
+                },
+            )
+        }
+        changes = []
+        for spec in specs:
+            have = existing.get(spec.name.lower())
+            if have is None:
+                changes.append(f"create label {spec.name!r} (#{spec.color})")
+                if not dry_run:
+                    self._call(lambda spec=spec: self._repo.create_label(spec.name, spec.color, spec.description))
+            elif have["color"].lower() != spec.color.lower() or have["description"] != spec.description:
+                changes.append(f"update label {spec.name!r} (#{spec.color}, description)")
+                if not dry_run:
+                    label = self._repo.get_label(have["name"])
+                    self._call(lambda spec=spec, label=label: label.edit(spec.name, spec.color, spec.description))
+        return changes
+
+
+def _next_link(header: str) -> str | None:
+    for part in header.split(","):
+        match = re.search(r'<([^>]+)>\s*;\s*rel="next"', part)
+        if match:
+            return match.group(1)
+    return None
