@@ -353,7 +353,15 @@ def detail_lines(row: Row, board: Board, glyphs: Glyphs, next_branch: str | None
         lines.append([("Labels   ", "dim"), (", ".join(one_line(label) for label in issue.labels), "")])
     if issue.kind is not Kind.ASK:
         asks = {g.ask.number: g.ask for g in board.groups if g.ask}
-        parent = issue.parent or parse_reference(issue.body, ASK_REFERENCE)
+        referenced = parse_reference(issue.body, ASK_REFERENCE)
+        parent = issue.parent or referenced
+        if issue.parent and referenced and issue.parent != referenced:
+            lines.append(
+                [
+                    ("Mismatch ", "warning"),
+                    (f"a sub-issue of #{issue.parent}, but its Ask Reference says #{referenced}", "warning"),
+                ]
+            )
         if parent in asks:
             lines.append([("Ask      ", "dim"), (f"#{parent} {one_line(asks[parent].issue.title)}", "")])
         elif parent:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlparse
 
 from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
@@ -22,6 +23,7 @@ from dslp_tui.process import (
     Kind,
     add_to_section,
     branch_name,
+    pull_request_body,
     render_body,
     template,
 )
@@ -142,12 +144,40 @@ class Workspace:
         return branch_name(issue.number, issue.title, self.config.prefix(kind_key))
 
     def start_work(self, number: int, *, checkout: bool = True) -> StartResult:
-        """Create (or reuse) the DSLP branch for issue ``number``, check it out, push it."""
+        """Create (or reuse) the DSLP branch for issue ``number``, check it out, push it.
+
+        Where the tracker has pull requests, also open a draft PR for the branch once it is
+        on the remote (GitHub refuses one for a branch with no commits yet: that is a note,
+        and pressing ``b`` again later opens it).
+        """
         issue = self.tracker.get_issue(number)
-        existing = [b for b in self.load_branches() if b.issue == number]
+        existing = sorted(
+            (b for b in self.load_branches() if b.issue == number), key=lambda b: (not b.current, not b.local, b.name)
+        )
         name = existing[0].name if existing else self.branch_for(issue)
         base = self.git.base_branch(self.config.collaboration, self.config.remote)
-        return self.git.start_branch(name, base, checkout=checkout, push=self.config.push, remote=self.config.remote)
+        result = self.git.start_branch(name, base, checkout=checkout, push=self.config.push, remote=self.config.remote)
+        if hasattr(self.tracker, "open_pull"):
+            self._open_draft_pull(issue, name, base, result)
+        return result
+
+    def _open_draft_pull(self, issue: Issue, head: str, base: str, result: StartResult) -> None:
+        on_remote = result.pushed or any(b.name == head and b.remote for b in self.load_branches())
+        if not on_remote:
+            result.notes.append("no draft pull request: the branch is not on the remote yet")
+            return
+        for pull in self.tracker.pull_requests():
+            if pull.head == head and pull.state in ("open", "draft"):
+                result.notes.append(f"pull request #{pull.number} is already open for {head}")
+                return
+        try:
+            pull = self.tracker.open_pull(
+                head=head, base=base, title=issue.title, body=pull_request_body(issue.kind, issue.number)
+            )
+        except TrackerError as error:
+            result.notes.append(f"draft pull request not opened yet ({error}); press b again after your first push")
+            return
+        result.notes.append(f"opened draft pull request #{pull.number} → {base}")
 
     def load_branches(self):
         _, branches = self.git.snapshot(self.config.prefixes, self.config.collaboration, self.config.remote)
@@ -160,6 +190,36 @@ def make_tracker(config: Config, git: GitSource, clock: Callable[[], float] = ti
         from dslp_tui.sources.local import LocalTracker
 
         return LocalTracker.for_git_dir(git.common_dir, clock)
-    raise TrackerError(
-        f'tracker {config.tracker!r} is not available in this version; set [tracker] kind = "local" in dslp.toml'
+    if config.tracker == "github":
+        return make_github_tracker(config, git, clock)
+    raise TrackerError(f"unknown tracker {config.tracker!r}")
+
+
+def github_repository(config: Config, git: GitSource) -> tuple[str, str]:
+    """``(host, owner/name)``: from ``[tracker] repo``, else parsed from the remote's URL."""
+    from dslp_tui.sources.github import repo_from_remote
+
+    if config.github_repo:
+        host = urlparse(config.github_base_url).hostname if config.github_base_url else "github.com"
+        return host or "github.com", config.github_repo
+    url = git.remote_url(config.remote)
+    parsed = repo_from_remote(url) if url else None
+    if parsed is None:
+        where = f"has the URL {url!r}" if url else "does not exist"
+        raise TrackerError(
+            f"cannot tell which GitHub repository this is: the remote {config.remote!r} {where}; "
+            'set [tracker] repo = "owner/name" in dslp.toml'
+        )
+    return parsed
+
+
+def make_github_tracker(config: Config, git: GitSource, clock: Callable[[], float] = time.time) -> Tracker:
+    from dslp_tui.cache import cache_dir, cache_key
+    from dslp_tui.sources.github import GitHubTracker, api_base_for, find_token
+
+    host, full_name = github_repository(config, git)
+    kind_labels = {config.label(kind.key): kind for kind in Kind}
+    cache_file = cache_dir() / f"{cache_key(git.root, 'github:' + full_name)}-pages.json"
+    return GitHubTracker(
+        full_name, find_token(host), api_base_for(host, config.github_base_url), kind_labels, cache_file, clock
     )

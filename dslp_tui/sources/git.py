@@ -58,7 +58,7 @@ class GitSource:
         if self.repo.bare:
             raise NotAGitRepository(f"{path} is a bare repository; dslp-tui needs a working tree")
         self.root = Path(self.repo.working_tree_dir or path)
-        self.common_dir = Path(self.repo.common_dir)
+        self.common_dir = Path(self.repo.common_dir).resolve()
         self._git_error = git.GitCommandError
         self.repo.git.update_environment(GIT_TERMINAL_PROMPT="0")  # never prompt inside a TUI
 

@@ -1,10 +1,11 @@
 """GitHub as the tracker, through PyGithub, cheap on the API and calm under its failures.
 
-Reading is a handful of paginated list requests (issues and pull requests, 100 a page, oldest
-first so new work lands on the last page); every page is asked for conditionally with the
-ETag of its last answer, so a refresh when nothing changed is all ``304 Not Modified`` and
-costs no rate limit. Those page answers (trimmed to what the board needs) live in a cache
-file, so even a fresh process refreshes conditionally. Writes go through PyGithub objects
+Reading lists issues and pull requests most recently updated first, 100 a page: in full
+once, then (see :meth:`GitHubTracker._synced`) only page 1 unless more changed. Every page
+is asked for conditionally with the ETag of its last answer, so a refresh when nothing
+changed is all ``304 Not Modified`` and costs no rate limit. Page answers and the lists
+(trimmed to what the board needs) live in a cache file, so a fresh process refreshes just
+as cheaply. Writes go through PyGithub objects
 made lazily (no extra GETs). Errors become :class:`TrackerError` subclasses with messages
 safe to show: the token never appears in any of them.
 
@@ -32,6 +33,8 @@ from dslp_tui.process import Kind, LabelSpec, template
 from dslp_tui.tracker import TrackerError
 
 PER_PAGE = 100
+FULL_EVERY = 6 * 3600  # seconds between full reads of a list (to notice deleted issues)
+CACHE_FORMAT = 1
 GET_ATTEMPTS = 3  # a GET that meets a 5xx is retried, with backoff, at most this often
 BACKOFF_CAP = 8.0
 
@@ -164,7 +167,9 @@ class GitHubTracker:
         self.rate = RateInfo()
         self.request_count = 0  # HTTP requests sent by this tracker's reads (for the benchmark)
         self._cache_file = cache_file
-        self._pages: dict[str, dict[str, Any]] = self._load_pages()
+        self._pages: dict[str, dict[str, Any]] = {}
+        self._sets: dict[str, dict[str, Any]] = {}
+        self._load_cache()
         self._last_pulls: list[PullRequest] = []
         self._issue_ids: dict[int, int] = {}
 
@@ -274,47 +279,89 @@ class GitHubTracker:
             return status, response_headers, data
         raise NetworkError("GitHub kept failing")  # pragma: no cover - the loop always returns
 
+    def _page(self, url: str, query: dict[str, Any] | None, extract: Callable[[dict], dict]) -> dict[str, Any]:
+        """One page of a list, asked for conditionally; a 304 gives back the cached page."""
+        key = url + ("?" + "&".join(f"{k}={v}" for k, v in sorted(query.items())) if query else "")
+        cached = self._pages.get(key)
+        status, headers, data = self._get(url, query, cached["etag"] if cached else None)
+        if status == 304 and cached:
+            return cached
+        page = {
+            "etag": headers.get("etag"),
+            "next": _next_link(headers.get("link", "")),
+            "items": [extract(item) for item in (data or [])],
+        }
+        if page["etag"]:
+            self._pages[key] = page
+        return page
+
     def _all_pages(self, path: str, params: dict[str, Any], extract: Callable[[dict], dict]) -> list[dict]:
-        """Every item of a paginated list, each page asked for conditionally."""
+        """Every item of a paginated list (following ``Link: rel="next"``), pages conditional."""
         items: list[dict] = []
         url: str | None = path
         query: dict[str, Any] | None = params
         seen: set[str] = set()
         while url and url not in seen:
             seen.add(url)
-            key = url + ("?" + "&".join(f"{k}={v}" for k, v in sorted(query.items())) if query else "")
-            cached = self._pages.get(key)
-            status, headers, data = self._get(url, query, cached["etag"] if cached else None)
-            if status == 304 and cached:
-                page = cached
-            else:
-                page = {
-                    "etag": headers.get("etag"),
-                    "next": _next_link(headers.get("link", "")),
-                    "items": [extract(item) for item in (data or [])],
-                }
-                if page["etag"]:
-                    self._pages[key] = page
+            page = self._page(url, query, extract)
             items.extend(page["items"])
             url, query = page["next"], None
         return items
 
-    def _load_pages(self) -> dict[str, dict[str, Any]]:
+    def _synced(self, name: str, path: str, extract: Callable[[dict], dict]) -> list[dict]:
+        """A whole list kept in step cheaply: read in full once, then only what changed.
+
+        The list is read most recently updated first. After the first full read, a refresh
+        asks for page 1 only (conditionally: unchanged means 304, free) and goes on to the
+        next page only while every item on the page changed since the last refresh. A full
+        read is repeated every :data:`FULL_EVERY` seconds to notice deleted issues.
+        """
+        params = {"state": "all", "per_page": PER_PAGE, "sort": "updated", "direction": "desc"}
+        state = self._sets.get(name)
+        if state is None or self._clock() - state.get("full_at", 0) > FULL_EVERY:
+            items = {str(item["number"]): item for item in self._all_pages(path, params, extract)}
+            state = {"items": items, "full_at": self._clock()}
+        else:
+            watermark = state["watermark"]
+            url: str | None = path
+            query: dict[str, Any] | None = params
+            while url:
+                page = self._page(url, query, extract)
+                known = state["items"]
+                changed = [item for item in page["items"] if known.get(str(item["number"])) != item]
+                for item in changed:
+                    known[str(item["number"])] = item
+                # Items come newest first: a page holding anything unchanged (or older than the
+                # last refresh) is where the changes end.
+                unchanged = len(changed) < len(page["items"])
+                if not page["items"] or unchanged or (page["items"][-1]["updated_at"] or "") < watermark:
+                    break
+                url, query = page["next"], None
+        state["watermark"] = max((item["updated_at"] or "" for item in state["items"].values()), default="")
+        self._sets[name] = state
+        return sorted(state["items"].values(), key=lambda item: item["number"])
+
+    def _load_cache(self) -> None:
+        """Page ETags and the lists kept in step, from the last run (none: start afresh)."""
+        self._pages, self._sets = {}, {}
         if not self._cache_file:
-            return {}
+            return
         try:
             data = json.loads(self._cache_file.read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
-            return {}
+            if isinstance(data, dict) and data.get("format") == CACHE_FORMAT:
+                self._pages, self._sets = data["pages"], data["sets"]
+        except (OSError, ValueError, KeyError):
+            pass
 
-    def _save_pages(self) -> None:
+    def _save_cache(self) -> None:
         if not self._cache_file:
             return
         try:
             self._cache_file.parent.mkdir(parents=True, exist_ok=True)
             temp = self._cache_file.with_suffix(".tmp")
-            temp.write_text(json.dumps(self._pages), encoding="utf-8")
+            temp.write_text(
+                json.dumps({"format": CACHE_FORMAT, "pages": self._pages, "sets": self._sets}), encoding="utf-8"
+            )
             temp.replace(self._cache_file)
         except OSError:
             pass  # a cache that cannot be written only costs requests
@@ -365,13 +412,9 @@ class GitHubTracker:
 
     def list_issues(self) -> list[Issue]:
         """Every issue carrying a DSLP kind label, open and closed (pull requests left out)."""
-        raw = self._all_pages(
-            f"/repos/{self.full_name}/issues",
-            {"state": "all", "per_page": PER_PAGE, "sort": "created", "direction": "asc"},
-            self._extract_issue,
-        )
+        raw = self._synced("issues", f"/repos/{self.full_name}/issues", self._extract_issue)
         issues = [self._issue(item) for item in raw if not item["pull"]]
-        self._save_pages()
+        self._save_cache()
         return [issue for issue in issues if issue.kind is not None]
 
     def get_issue(self, number: int) -> Issue:
@@ -401,15 +444,13 @@ class GitHubTracker:
                 "base": (item.get("base") or {}).get("ref", ""),
                 "state": state,
                 "url": item.get("html_url") or "",
+                "updated_at": item.get("updated_at"),
             }
 
-        raw = self._all_pages(
-            f"/repos/{self.full_name}/pulls",
-            {"state": "all", "per_page": PER_PAGE, "sort": "created", "direction": "asc"},
-            extract,
-        )
-        self._save_pages()
-        self._last_pulls = [PullRequest(**item) for item in raw]
+        raw = self._synced("pulls", f"/repos/{self.full_name}/pulls", extract)
+        self._save_cache()
+        fields = ("number", "head", "base", "state", "url")
+        self._last_pulls = [PullRequest(**{k: item[k] for k in fields}) for item in raw]
         return list(self._last_pulls)
 
     # --- Tracker: writing -----------------------------------------------------------------
@@ -483,7 +524,7 @@ class GitHubTracker:
 
     def merge_pull(self, number: int, message: str = "") -> None:
         pull = self._repo.get_pull(number)
-        self._call(lambda: pull.merge(commit_message=message or None))
+        self._call(lambda: pull.merge(commit_message=message) if message else pull.merge())
 
     # --- labels ---------------------------------------------------------------------------
 

@@ -1,0 +1,364 @@
+"""The ``dslp-tui`` command line through ``main([...])``: status, new, branch, demo and errors."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from dslp_tui import __version__
+from dslp_tui.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def new(capsys, repo: Path, *argv: str) -> int:
+    status, out, err = run(capsys, "--repo", str(repo), "new", *argv)
+    assert status == 0, err
+    return int(out.strip())
+
+
+def status_json(capsys, repo: Path, *extra: str) -> dict:
+    status, out, err = run(capsys, "--repo", str(repo), "status", "--json", *extra)
+    assert status == 0, err
+    return json.loads(out)
+
+
+# --- where it can run -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["status"], ["status", "--json"], ["new", "ask", "x"], ["branch", "1"]])
+def test_outside_a_git_repository(capsys, tmp_path, command):
+    status, out, err = run(capsys, "--repo", str(tmp_path), *command)
+    assert status == 2
+    assert out == ""
+    assert err.startswith("dslp-tui: ")
+    assert "not inside a git repository" in err
+    assert "dslp-tui demo" in err
+    assert str(tmp_path) in err
+
+
+def test_a_bad_dslp_toml_names_the_file_the_line_and_the_key(capsys, git_repo):
+    (git_repo / "dslp.toml").write_text('[board]\nascii = false\n\n[keys]\nquit = "q"\nqiut = "x"\n')
+    for command in (["status"], ["new", "ask", "x"], ["branch", "1"]):
+        status, out, err = run(capsys, "--repo", str(git_repo), *command)
+        assert status == 2
+        assert out == ""
+        assert f"{git_repo / 'dslp.toml'}:6:" in err
+        assert "keys.qiut" in err
+
+
+def test_a_toml_syntax_error_names_the_file_and_the_line(capsys, git_repo):
+    (git_repo / "dslp.toml").write_text("[branches]\npush = \n")
+    status, _, err = run(capsys, "--repo", str(git_repo), "status")
+    assert status == 2
+    assert f"{git_repo / 'dslp.toml'}:2:" in err
+    assert "push" in err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_an_unknown_kind_is_a_usage_error(capsys, git_repo):
+    with pytest.raises(SystemExit) as info:
+        main(["--repo", str(git_repo), "new", "bug", "x"])
+    assert info.value.code == 2
+
+
+def test_repo_defaults_to_the_current_directory(capsys, git_repo, monkeypatch):
+    (git_repo / "sub").mkdir()
+    monkeypatch.chdir(git_repo / "sub")
+    status, out, _ = run(capsys, "new", "ask", "From a subdirectory")
+    assert (status, out) == (0, "1\n")
+
+
+# --- status -----------------------------------------------------------------------------------
+
+
+def test_status_of_a_repository_without_issues(capsys, git_repo):
+    status, out, _ = run(capsys, "--repo", str(git_repo), "status")
+    assert status == 0
+    assert out.splitlines()[0] == "repo · on main · base main"
+    assert "No DSLP issues yet" in out
+
+
+def test_status_mentions_uncommitted_changes(capsys, git_repo):
+    (git_repo / "README.md").write_text("edited\n")
+    _, out, _ = run(capsys, "--repo", str(git_repo), "status")
+    assert out.splitlines()[0] == "repo · on main · base main, uncommitted changes"
+
+
+def test_status_json_structure(capsys, git_repo):
+    ask = new(capsys, git_repo, "ask", "Reduce churn")
+    experiment = new(capsys, git_repo, "experiment", "GBM", "--ask", str(ask))
+    loose = new(capsys, git_repo, "ask", "Other")
+    data = json.loads(json.dumps(status_json(capsys, git_repo)))
+    assert set(data) == {"repository", "asks", "unlinked"}
+    assert data["repository"] == {
+        "root": str(git_repo),
+        "tracker": "local",
+        "base": "main",
+        "current_branch": "main",
+        "dirty": False,
+    }
+    assert [a["number"] for a in data["asks"]] == [ask, loose]
+    first = data["asks"][0]
+    assert set(first) == {"number", "kind", "title", "state", "status", "labels", "branch", "branches", "children"}
+    assert (first["kind"], first["title"], first["state"], first["status"], first["labels"]) == (
+        "Ask",
+        "Reduce churn",
+        "open",
+        None,
+        ["Ask"],
+    )
+    assert [c["number"] for c in first["children"]] == [experiment]
+    child = first["children"][0]
+    assert (child["kind"], child["branch"], child["branches"]) == ("Experiment", None, [])
+    assert "children" not in child
+    assert data["unlinked"] == []
+
+
+def test_status_json_branch_fields(capsys, repo_with_remote):
+    ask = new(capsys, repo_with_remote, "ask", "Reduce churn")
+    experiment = new(capsys, repo_with_remote, "experiment", "GBM", "--ask", str(ask))
+    assert run(capsys, "--repo", str(repo_with_remote), "branch", str(experiment))[0] == 0
+    data = status_json(capsys, repo_with_remote)
+    assert data["repository"]["current_branch"] == "experiment/2-gbm"
+    child = data["asks"][0]["children"][0]
+    assert child["branches"] == ["experiment/2-gbm"]
+    assert child["branch"] == {
+        "name": "experiment/2-gbm",
+        "kind": "experiment",
+        "local": True,
+        "remote": True,
+        "upstream": "origin/experiment/2-gbm",
+        "upstream_gone": False,
+        "ahead_upstream": 0,
+        "behind_upstream": 0,
+        "ahead_base": 0,
+        "behind_base": 0,
+        "merged": True,
+        "last_commit": child["branch"]["last_commit"],
+        "current": True,
+    }
+    assert child["branch"]["last_commit"] > 0
+
+
+def test_status_text_and_open_only(capsys, git_repo):
+    ask = new(capsys, git_repo, "ask", "Reduce churn")
+    new(capsys, git_repo, "experiment", "GBM", "--ask", str(ask))
+    closed = new(capsys, git_repo, "data", "CRM", "--ask", str(ask))
+    from dslp_tui.workspace import Workspace
+
+    Workspace.open(git_repo).tracker.update_issue(closed, state="closed")
+    _, out, _ = run(capsys, "--repo", str(git_repo), "--ascii", "status")
+    lines = out.splitlines()
+    assert lines[1].startswith("#1 Ask Reduce churn")
+    assert lines[1].endswith("1 open")
+    assert "  Data" in lines and "  Experiment" in lines
+    crm = next(line for line in lines if "Get CRM Dataset" in line)
+    assert crm.startswith("    #3 ") and "v closed" in crm
+    assert any(line.startswith("    #2 GBM") and "o open" in line for line in lines)
+    _, out, _ = run(capsys, "--repo", str(git_repo), "status", "--open")
+    assert "Get CRM Dataset" not in out
+    assert "GBM" in out
+    numbers = [c["number"] for a in status_json(capsys, git_repo, "--open")["asks"] for c in a["children"]]
+    assert numbers == [2]
+
+
+# --- new --------------------------------------------------------------------------------------
+
+
+def test_new_prints_the_number_and_files_the_template(capsys, git_repo):
+    assert new(capsys, git_repo, "ask", "Reduce churn") == 1
+    assert new(capsys, git_repo, "data", "CRM", "--ask", "1") == 2
+    assert new(capsys, git_repo, "experiment", "GBM", "--ask", "1") == 3
+    assert new(capsys, git_repo, "model", "churn", "--ask", "1", "--based-on", "3") == 4
+    from dslp_tui.process import BASED_ON_EXPERIMENT, parse_reference
+    from dslp_tui.workspace import Workspace
+
+    tracker = Workspace.open(git_repo).tracker
+    assert tracker.get_issue(2).title == "Get CRM Dataset"
+    model = tracker.get_issue(4)
+    assert model.title == "Implement churn model"
+    assert parse_reference(model.body) == 1
+    assert parse_reference(model.body, BASED_ON_EXPERIMENT) == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["experiment", "GBM"], "ask: a Experiment issue belongs to an Ask"),
+        (["experiment", "GBM", "--ask", "9"], "ask: issue #9 does not exist"),
+        (["ask", "   "], "title: a title is required"),
+        (["model", "churn", "--ask", "1", "--based-on", "1"], "based on: #1 is not an Experiment issue"),
+    ],
+)
+def test_new_refuses_what_the_process_does_not_allow(capsys, git_repo, argv, message):
+    new(capsys, git_repo, "ask", "Reduce churn")
+    status, out, err = run(capsys, "--repo", str(git_repo), "new", *argv)
+    assert status == 2
+    assert out == ""
+    assert message in err
+    assert status_json(capsys, git_repo)["asks"][0]["children"] == []
+
+
+def test_new_with_a_body_file(capsys, git_repo, tmp_path):
+    new(capsys, git_repo, "ask", "Reduce churn")
+    body = tmp_path / "body.md"
+    body.write_text("## Description\n\nBoosted trees.\n\n## Metrics\n\nr2 ≥ 0.7\n", encoding="utf-8")
+    number = new(capsys, git_repo, "experiment", "GBM", "--ask", "1", "--body-file", str(body))
+    from dslp_tui.process import parse_sections
+    from dslp_tui.workspace import Workspace
+
+    sections = parse_sections(Workspace.open(git_repo).tracker.get_issue(number).body)
+    assert sections["Metrics"] == "r2 ≥ 0.7"
+    assert "Boosted trees." in sections["Description"]
+    assert "Ask Reference: #1" in sections["Description"]
+
+
+def test_new_with_plain_text_on_stdin_fills_the_first_section(capsys, git_repo, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("Why do customers leave?\n"))
+    number = new(capsys, git_repo, "ask", "Reduce churn", "--body-file", "-")
+    from dslp_tui.process import parse_sections
+    from dslp_tui.workspace import Workspace
+
+    body = Workspace.open(git_repo).tracker.get_issue(number).body
+    assert parse_sections(body)["Problem Statement"] == "Why do customers leave?"
+
+
+def test_new_with_a_body_file_that_has_foreign_sections(capsys, git_repo, tmp_path):
+    body = tmp_path / "body.md"
+    body.write_text("## Problem Statement\n\nx\n\n## Budget\n\ny\n")
+    status, out, err = run(capsys, "--repo", str(git_repo), "new", "ask", "A", "--body-file", str(body))
+    assert status == 2
+    assert "'Budget' is not a section of the Ask template" in err
+    assert "Problem Statement" in err
+
+
+def test_new_with_a_missing_body_file(capsys, git_repo, tmp_path):
+    status, _, err = run(capsys, "--repo", str(git_repo), "new", "ask", "A", "--body-file", str(tmp_path / "nope.md"))
+    assert status == 2
+    assert "cannot read" in err
+
+
+# --- branch -----------------------------------------------------------------------------------
+
+
+def test_branch_creates_checks_out_and_pushes(capsys, repo_with_remote, git, origin):
+    new(capsys, repo_with_remote, "ask", "Reduce churn")
+    new(capsys, repo_with_remote, "data", "CRM", "--ask", "1")
+    status, out, err = run(capsys, "--repo", str(repo_with_remote), "branch", "2")
+    assert status == 0, err
+    assert "created data/2-get-crm-dataset from main" in out
+    assert "checked out data/2-get-crm-dataset" in out
+    assert "pushed data/2-get-crm-dataset to origin" in out
+    assert git.current(repo_with_remote) == "data/2-get-crm-dataset"
+    assert git.sha(origin, "refs/heads/data/2-get-crm-dataset")
+    status, out, _ = run(capsys, "--repo", str(repo_with_remote), "branch", "2")
+    assert status == 0
+    assert "already exists" in out
+
+
+def test_branch_without_checkout(capsys, git_repo, git):
+    new(capsys, git_repo, "ask", "Reduce churn")
+    status, out, _ = run(capsys, "--repo", str(git_repo), "branch", "1", "--no-checkout")
+    assert status == 0
+    assert "checked out" not in out
+    assert "no remote 'origin'" in out
+    assert git.current(git_repo) == "main"
+    assert git.sha(git_repo, "1-reduce-churn")
+
+
+def test_branch_failures_exit_1(capsys, git_repo, git):
+    status, out, err = run(capsys, "--repo", str(git_repo), "branch", "7")
+    assert (status, out) == (1, "")
+    assert "issue #7 does not exist" in err
+    new(capsys, git_repo, "ask", "Reduce churn")
+    (git_repo / "README.md").write_text("edited\n")
+    status, _, err = run(capsys, "--repo", str(git_repo), "branch", "1")
+    assert status == 1
+    assert "stash" in err
+    assert git.current(git_repo) == "main"
+
+
+# --- demo -------------------------------------------------------------------------------------
+
+DEMO_ISSUES = {
+    # number: (kind, state, status, branch name or None)
+    1: ("Ask", "open", None, None),
+    2: ("Data", "closed", None, "data/2-get-crm-dataset"),
+    3: ("Data", "open", None, "data/3-create-churn-features-dataset"),
+    4: ("Explore", "closed", None, "explore/4-churn-by-tenure"),
+    5: ("Experiment", "open", "succeeded", "experiment/5-gradient-boosting-baseline"),
+    6: ("Experiment", "closed", "failed", "experiment/6-logistic-regression-baseline"),
+    7: ("Experiment", "open", None, "experiment/7-deep-tabular-network"),
+    8: ("Model", "open", None, "model/8-implement-churn-model"),
+    9: ("Ask", "open", None, None),
+    10: ("Explore", "open", None, None),
+    11: ("Experiment", "open", "on_hold", None),
+    12: ("Data", "open", None, None),
+}
+
+
+def test_demo_creates_a_repository_whose_status_shows_the_whole_process(capsys, tmp_path, git):
+    path = tmp_path / "churn-model"
+    status, out, err = run(capsys, "demo", "--no-open", "--path", str(path))
+    assert status == 0, err
+    assert out.strip() == f"demo project: {path}"
+    data = status_json(capsys, path)
+    assert data["repository"]["base"] == "main"
+    assert data["repository"]["current_branch"] == "main"
+    assert data["repository"]["dirty"] is False
+    assert [a["number"] for a in data["asks"]] == [1, 9]
+    assert [c["number"] for c in data["asks"][0]["children"]] == [2, 3, 4, 5, 6, 7, 8]
+    assert [c["number"] for c in data["asks"][1]["children"]] == [10, 11]
+    assert [c["number"] for c in data["unlinked"]] == [12]
+    rows = {r["number"]: r for a in data["asks"] for r in [a, *a["children"]]} | {
+        r["number"]: r for r in data["unlinked"]
+    }
+    assert set(rows) == set(DEMO_ISSUES)
+    for number, (kind, state, status_key, branch) in DEMO_ISSUES.items():
+        row = rows[number]
+        assert (row["kind"], row["state"], row["status"]) == (kind, state, status_key), number
+        assert (row["branch"]["name"] if row["branch"] else None) == branch, number
+    branches = {r["branch"]["name"]: r["branch"] for r in rows.values() if r["branch"]}
+    assert branches["data/2-get-crm-dataset"]["merged"] is True
+    assert branches["experiment/7-deep-tabular-network"]["remote"] is False  # local only
+    assert branches["data/3-create-churn-features-dataset"]["ahead_upstream"] == 1
+    for name, facts in branches.items():
+        assert (facts["ahead_base"], facts["behind_base"]) == git.ahead_behind(path, "main", name), name
+
+
+def test_demo_text_status(capsys, demo_repo):
+    status, out, _ = run(capsys, "--repo", str(demo_repo), "status")
+    assert status == 0
+    assert "#1 Ask Reduce customer churn" in out
+    assert "Not linked to an Ask" in out
+    assert any("Gradient boosting baseline" in line and "succeeded" in line for line in out.splitlines())
+    assert any("Get CRM Dataset" in line and "merged" in line for line in out.splitlines())
+
+
+def test_demo_reuses_an_existing_demo_and_refuses_other_directories(capsys, tmp_path):
+    path = tmp_path / "churn-model"
+    assert run(capsys, "demo", "--no-open", "--path", str(path))[0] == 0
+    status, out, _ = run(capsys, "demo", "--no-open", "--path", str(path))
+    assert (status, out.strip()) == (0, f"demo project: {path}")
+    assert len(status_json(capsys, path)["asks"]) == 2  # not created twice
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine\n")
+    status, out, err = run(capsys, "demo", "--no-open", "--path", str(busy))
+    assert status == 2
+    assert "not empty" in err
+    assert sorted(p.name for p in busy.iterdir()) == ["notes.txt"]

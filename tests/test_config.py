@@ -1,0 +1,238 @@
+"""``dslp.toml``: defaults, every section, and errors that name the file, the line and the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dslp_tui.config import CONFIG_NAME, KEY_DEFAULTS, SCHEMA, Config, ConfigError, load_config, parse_config
+from dslp_tui.process import LABELS, branch_name
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / CONFIG_NAME).write_text(text, encoding="utf-8")
+    return tmp_path / CONFIG_NAME
+
+
+def test_no_file_means_all_defaults(tmp_path):
+    config = load_config(tmp_path)
+    assert config == Config()
+    assert config.path is None
+    assert config.tracker == "local"
+    assert config.collaboration == ""
+    assert config.remote == "origin"
+    assert config.push is True
+    assert config.prefixes == {
+        "data": "data/",
+        "explore": "explore/",
+        "experiment": "experiment/",
+        "model": "model/",
+        "feature": "",
+    }
+    assert config.labels == {spec.key: spec.name for spec in LABELS}
+    assert config.show_closed is True
+    assert config.ascii is False
+    assert config.keys == KEY_DEFAULTS
+
+
+def test_empty_file_means_all_defaults_and_records_its_path(tmp_path):
+    path = write(tmp_path, "# nothing set\n")
+    config = load_config(tmp_path)
+    assert dataclasses.replace(config, path=None) == Config()
+    assert config.path == path
+
+
+def test_defaults_are_not_shared_between_configs():
+    first, second = Config(), Config()
+    first.prefixes["data"] = "changed/"
+    first.keys["quit"] = "x"
+    assert second.prefixes["data"] == "data/"
+    assert second.keys["quit"] == "q"
+
+
+def test_every_section_parses(tmp_path):
+    write(
+        tmp_path,
+        """
+[tracker]
+kind = "github"
+repo = "acme/churn"
+base_url = "https://ghe.example.com/api/v3"
+
+[branches]
+collaboration = "development"
+remote = "upstream"
+push = false
+
+[branches.prefixes]
+data = "dataset/"
+explore = "exp-lore/"
+experiment = "exp/"
+model = "mdl/"
+feature = "feature/"
+
+[labels]
+failed = "Failed ❌"
+on_hold = "paused"
+ask = "question"
+
+[runs]
+source = "azureml"
+tracking_uri = "azureml://workspace"
+primary_metric = "r2"
+
+[board]
+show_closed = false
+ascii = true
+
+[keys]
+quit = "ctrl+q"
+new_ask = "A"
+""",
+    )
+    config = load_config(tmp_path)
+    assert config.tracker == "github"
+    assert config.github_repo == "acme/churn"
+    assert config.github_base_url == "https://ghe.example.com/api/v3"
+    assert config.collaboration == "development"
+    assert config.remote == "upstream"
+    assert config.push is False
+    assert config.prefixes == {
+        "data": "dataset/",
+        "explore": "exp-lore/",
+        "experiment": "exp/",
+        "model": "mdl/",
+        "feature": "feature/",
+    }
+    assert config.label("failed") == "Failed ❌"
+    assert config.label("on_hold") == "paused"
+    assert config.label("ask") == "question"
+    assert config.label("succeeded") == "succeeded"  # untouched keys keep their defaults
+    assert config.runs_source == "azureml"
+    assert config.runs_tracking_uri == "azureml://workspace"
+    assert config.primary_metric == "r2"
+    assert config.show_closed is False
+    assert config.ascii is True
+    assert config.keys["quit"] == "ctrl+q"
+    assert config.keys["new_ask"] == "A"
+    assert config.keys["refresh"] == "r"
+    assert config.prefix("experiment") == "exp/"
+    assert config.prefix(None) == "feature/"
+
+
+def test_dotted_keys_and_inline_tables_work_too(tmp_path):
+    write(tmp_path, 'board.ascii = true\n[branches]\npush = false\nprefixes = { experiment = "x/" }\n')
+    config = load_config(tmp_path)
+    assert config.ascii is True
+    assert config.push is False
+    assert config.prefixes["experiment"] == "x/"
+    assert config.prefixes["data"] == "data/"
+
+
+def test_every_schema_key_reaches_the_config(tmp_path):
+    # Set each key to a non-default value one at a time: a key the loader drops would be noticed.
+    for table, keys in SCHEMA.items():
+        for key, (kind, default) in keys.items():
+            if (table, key) == ("tracker", "kind"):
+                value = '"github"'
+            elif (table, key) == ("runs", "source"):
+                value = '"none"'
+            elif kind is bool:
+                value = "false" if default else "true"
+            else:
+                value = '"custom/"'  # a valid prefix, label name, key, URL...
+            config = parse_config(f"[{table}]\n{key} = {value}\n", tmp_path / CONFIG_NAME)
+            assert dataclasses.replace(config, path=None) != Config(), (table, key)
+
+
+def test_the_repositorys_own_dslp_toml_is_exactly_the_defaults():
+    path = REPO_ROOT / CONFIG_NAME
+    assert path.is_file(), f"{path} should document every setting with its default value"
+    config = load_config(REPO_ROOT)
+    assert config.path == path
+    assert dataclasses.replace(config, path=None) == Config()
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+ERRORS = [
+    # (file text, line, words the message must contain)
+    ("[tracker]\nkind = \n", 2, ["not valid TOML", "kind"]),
+    ('[board]\nascii = true\nshow_closed = "yes\n', 3, ["not valid TOML", "show_closed"]),
+    ('[tracker]\nkind = "local"\n[tracker]\nrepo = "x"\n', 3, ["not valid TOML", "tracker"]),
+    ("\n\ncolour = true\n", 3, ["unknown key", "'colour'", "top level"]),
+    ("[colours]\nask = 'blue'\n", 1, ["unknown key", "'colours'"]),
+    ('[tracker]\nkind = "local"\ntoken = "abc"\n', 3, ["unknown key", "'tracker.token'", "[tracker]"]),
+    ('[branches]\nremote = "origin"\ncollab = "main"\n', 3, ["unknown key", "'branches.collab'"]),
+    ('[branches.prefixes]\ndata = "data/"\ndeploy = "deploy/"\n', 3, ["unknown key", "'branches.prefixes.deploy'"]),
+    ('[keys]\nquit = "q"\n\nlaunch = "l"\n', 4, ["unknown key", "'keys.launch'", "[keys]"]),
+    ('[labels]\nbug = "bug"\n', 2, ["unknown key", "'labels.bug'"]),
+    ("[branches]\npush = 1\n", 2, ["branches.push", "must be a bool, not int"]),
+    ("[branches]\npush = 0\n", 2, ["branches.push", "bool"]),
+    ('[branches]\npush = "false"\n', 2, ["branches.push", "bool, not str"]),
+    ("[board]\nshow_closed = 1\n", 2, ["board.show_closed", "bool, not int"]),
+    ("[board]\nascii = 0.0\n", 2, ["board.ascii", "bool, not float"]),
+    ("[keys]\nquit = true\n", 2, ["keys.quit", "must be a str, not bool"]),
+    ("[keys]\nquit = 1\n", 2, ["keys.quit", "str, not int"]),
+    ('[keys]\nquit = ["q"]\n', 2, ["keys.quit", "str, not list"]),
+    ("[branches]\nremote = 5\n", 2, ["branches.remote", "str, not int"]),
+    ('[branches.prefixes]\ndata = ["d/"]\n', 2, ["branches.prefixes.data", "str"]),
+    ("[labels]\nfailed = false\n", 2, ["labels.failed", "str, not bool"]),
+    ('[tracker]\nkind = "jira"\n', 2, ["tracker.kind", "local, github", "'jira'"]),
+    ('[runs]\nsource = "wandb"\n', 2, ["runs.source", "mlflow, azureml, none", "'wandb'"]),
+    ('tracker = "local"\n', 1, ["[tracker] must be a table"]),
+    ('[branches]\nprefixes = "data/"\n', 2, ["[branches.prefixes] must be a table"]),
+    ('[[keys]]\nquit = "q"\n', 1, ["[keys] must be a table"]),
+    ("branches.push = 1\n", 1, ["branches.push", "bool"]),
+    ('branches.prefixes.model = "../"\n', 1, ["branches.prefixes.model"]),
+    ("[branches]\nprefixes = { data = 1 }\n", 2, ["branches.prefixes.data", "str, not int"]),
+    ('[branches.prefixes]\ndata = "data"\n', 2, ["branches.prefixes.data", "ending in '/'"]),
+    ('[branches.prefixes]\ndata = "data/sets/"\n', 2, ["branches.prefixes.data"]),
+    ('[branches.prefixes]\ndata = "../"\n', 2, ["branches.prefixes.data"]),
+    ('[branches.prefixes]\ndata = "a..b/"\n', 2, ["branches.prefixes.data"]),
+    ('[branches.prefixes]\ndata = ".data/"\n', 2, ["branches.prefixes.data"]),
+    ('[branches.prefixes]\ndata = "-data/"\n', 2, ["branches.prefixes.data"]),
+    ('[branches.prefixes]\ndata = "data./"\n', 2, ["branches.prefixes.data"]),
+    ('[branches.prefixes]\ndata = "data.lock/"\n', 2, ["branches.prefixes.data"]),
+    ('[branches.prefixes]\ndata = "da ta/"\n', 2, ["branches.prefixes.data"]),
+    ('[branches.prefixes]\ndata = "da:ta/"\n', 2, ["branches.prefixes.data"]),
+    ('[branches.prefixes]\ndata = "dätä/"\n', 2, ["branches.prefixes.data"]),
+    ('[ "branches" . prefixes ]   # spaced header\n\nmodel = 3\n', 3, ["branches.prefixes.model", "str"]),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "words"), ERRORS, ids=[repr(e[0])[:48] for e in ERRORS])
+def test_errors_name_the_file_the_line_and_the_key(tmp_path, text, line, words):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:{line}: "), message
+    for word in words:
+        assert word in message, (word, message)
+
+
+def test_a_file_that_is_not_utf8_names_the_file(tmp_path):
+    (tmp_path / CONFIG_NAME).write_bytes(b"[keys]\nquit = '\xff'\n")
+    with pytest.raises(ConfigError, match="cannot be read") as info:
+        load_config(tmp_path)
+    assert str(tmp_path / CONFIG_NAME) in str(info.value)
+
+
+def test_the_first_error_wins_and_nothing_is_half_read(tmp_path):
+    write(tmp_path, '[branches]\npush = false\n[keys]\nquit = 3\n[board]\nascii = "x"\n')
+    with pytest.raises(ConfigError, match=r":4: keys\.quit"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize("prefix", ["", "data/", "exp/", "Team_A/", "v1.2/", "_x/", "a-b/", "x.locks/"])
+def test_accepted_prefixes_give_valid_branch_names(tmp_path, prefix):
+    config = parse_config(f'[branches.prefixes]\nexperiment = "{prefix}"\n', tmp_path / CONFIG_NAME)
+    name = branch_name(5, "Gradient boosting", config.prefix("experiment"))
+    done = subprocess.run(["git", "check-ref-format", "--branch", name], capture_output=True, check=False)
+    assert done.returncode == 0, name

@@ -1,0 +1,347 @@
+"""Workspace: filing issues by the process's rules, drafts that survive failures, starting work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dslp_tui.config import ConfigError
+from dslp_tui.model import IssueDraft
+from dslp_tui.process import ASK_REFERENCE, BASED_ON_EXPERIMENT, Kind, parse_reference, parse_sections, template
+from dslp_tui.sources.git import GitError, NotAGitRepository
+from dslp_tui.tracker import TrackerError
+from dslp_tui.workspace import ValidationError, Workspace
+
+
+@pytest.fixture
+def ws(repo_with_remote: Path) -> Workspace:
+    return Workspace.open(repo_with_remote)
+
+
+def new(ws: Workspace, template_id: str, title: str, parent: int | None = None, **kwargs) -> int:
+    return ws.create_issue(IssueDraft(template=template_id, title=title, parent=parent, **kwargs)).number
+
+
+@pytest.fixture
+def ask(ws: Workspace) -> int:
+    return new(ws, "ask", "Reduce customer churn")
+
+
+def lines(text: str) -> list[str]:
+    """The non-blank lines of ``text`` (how many blank lines separate them is layout)."""
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def heads(git, repo: Path, prefix: str = "") -> list[str]:
+    return git(repo, "for-each-ref", "--format=%(refname:short)", f"refs/heads/{prefix}").split()
+
+
+# --- opening ----------------------------------------------------------------------------------
+
+
+def test_open_finds_the_repository_and_keeps_its_data_in_git(repo_with_remote):
+    ws = Workspace.open(repo_with_remote / ".git" / "..")
+    assert ws.root == repo_with_remote
+    assert ws.name == "repo"
+    assert ws.tracker.name == "local"
+    assert ws.drafts.directory == repo_with_remote / ".git" / "dslp" / "drafts"
+    new(ws, "ask", "A")
+    assert (repo_with_remote / ".git" / "dslp" / "tracker.db").is_file()
+
+
+def test_open_a_plain_directory(tmp_path):
+    with pytest.raises(NotAGitRepository):
+        Workspace.open(tmp_path)
+
+
+def test_open_with_a_bad_dslp_toml(git_repo):
+    (git_repo / "dslp.toml").write_text("[keys]\nquit = 1\n")
+    with pytest.raises(ConfigError, match=r"dslp\.toml:2: keys\.quit"):
+        Workspace.open(git_repo)
+
+
+def test_load_reads_issues_branches_and_the_repository(ws, ask, git, repo_with_remote):
+    ws.start_work(ask)
+    snapshot = ws.load()
+    assert [i.number for i in snapshot.issues] == [ask]
+    assert [b.name for b in snapshot.branches] == ["1-reduce-customer-churn"]
+    assert snapshot.repo is not None
+    assert (snapshot.repo.current_branch, snapshot.repo.base, snapshot.repo.remote) == (
+        "1-reduce-customer-churn",
+        "main",
+        "origin",
+    )
+
+
+# --- filing issues ----------------------------------------------------------------------------
+
+
+def test_an_ask_is_filed_from_its_template(ws):
+    issue = ws.create_issue(
+        IssueDraft(template="ask", title="  Reduce   churn ", sections={"Solution Architecture": "Batch."})
+    )
+    assert issue.number == 1
+    assert issue.kind is Kind.ASK
+    assert issue.title == "Reduce churn"
+    assert issue.labels == ("Ask",)
+    assert issue.parent is None
+    sections = parse_sections(issue.body)
+    assert list(sections) == [s.heading for s in template("ask").sections]
+    assert sections["Solution Architecture"] == "Batch."
+    assert parse_reference(issue.body) is None
+
+
+@pytest.mark.parametrize(
+    ("template_id", "title", "final_title", "kind", "label"),
+    [
+        ("data", "CRM", "Get CRM Dataset", Kind.DATA, "Data"),
+        ("data-creation", "churn features", "Create churn features Dataset", Kind.DATA, "Data"),
+        ("explore", "Churn by tenure", "Churn by tenure", Kind.EXPLORE, "Explore"),
+        ("experiment", "Gradient boosting", "Gradient boosting", Kind.EXPERIMENT, "Experiment"),
+        ("model", "churn", "Implement churn model", Kind.MODEL, "Model"),
+    ],
+)
+def test_children_carry_their_ask_reference(ws, ask, template_id, title, final_title, kind, label):
+    issue = ws.create_issue(IssueDraft(template=template_id, title=title, parent=ask))
+    assert (issue.title, issue.kind, issue.labels, issue.parent) == (final_title, kind, (label,), ask)
+    assert parse_reference(issue.body, ASK_REFERENCE) == ask
+    assert f"{ASK_REFERENCE}: #{ask}" in issue.body.splitlines()
+    headings = [s.heading for s in template(template_id).sections]
+    assert list(parse_sections(issue.body)) == headings
+
+
+def test_the_ask_reference_opens_the_description(ws, ask):
+    issue = ws.create_issue(
+        IssueDraft(template="experiment", title="GBM", parent=ask, sections={"Description": "Try boosting."})
+    )
+    assert lines(parse_sections(issue.body)["Description"]) == [f"Ask Reference: #{ask}", "Try boosting."]
+
+
+def test_a_model_carries_based_on_experiment(ws, ask):
+    experiment = new(ws, "experiment", "Gradient boosting", ask)
+    model = ws.create_issue(
+        IssueDraft(template="model", title="churn", parent=ask, based_on=experiment, sections={"Description": "Daily."})
+    )
+    assert model.title == "Implement churn model"
+    assert parse_reference(model.body, BASED_ON_EXPERIMENT) == experiment
+    assert lines(parse_sections(model.body)["Description"]) == [
+        f"Ask Reference: #{ask}",
+        f"Based on Experiment: #{experiment}",
+        "Daily.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("template_id", "section"),
+    [
+        ("data", "Data Requirements"),
+        ("data-creation", "Data Requirements"),
+        ("explore", "Understanding and Exploration"),
+        ("experiment", "Approaches and Experiments"),
+    ],
+)
+def test_the_ask_lists_each_child_in_the_right_section(ws, ask, template_id, section):
+    before = parse_sections(ws.tracker.get_issue(ask).body)
+    child = ws.create_issue(IssueDraft(template=template_id, title="Thing", parent=ask))
+    after = parse_sections(ws.tracker.get_issue(ask).body)
+    line = f"- #{child.number} {child.title}"
+    assert after[section].splitlines()[-1] == line
+    for heading, text in after.items():
+        if heading != section:
+            assert text == before[heading], heading  # nothing else in the Ask changed
+            assert line not in text
+
+
+def test_the_ask_lists_children_in_order_and_only_its_own(ws, ask):
+    other = new(ws, "ask", "Forecast demand")
+    first = new(ws, "experiment", "First", ask)
+    second = new(ws, "experiment", "Second", ask)
+    elsewhere = new(ws, "experiment", "Elsewhere", other)
+    listed = parse_sections(ws.tracker.get_issue(ask).body)["Approaches and Experiments"]
+    assert [line for line in listed.splitlines() if line.startswith("- #")] == [
+        f"- #{first} First",
+        f"- #{second} Second",
+    ]
+    assert f"- #{elsewhere} Elsewhere" in ws.tracker.get_issue(other).body
+
+
+# --- validation and drafts --------------------------------------------------------------------
+
+
+def assert_refused(ws: Workspace, draft: IssueDraft, message: str) -> None:
+    before = ws.tracker.list_issues()
+    with pytest.raises(ValidationError, match=message):
+        ws.create_issue(draft)
+    assert ws.tracker.list_issues() == before  # nothing filed, nothing changed
+    assert ws.drafts.load(draft.template, draft.parent) == draft  # everything typed is kept
+
+
+def test_a_title_is_required(ws):
+    assert_refused(ws, IssueDraft(template="ask", title="", sections={"See Also": "notes"}), r"^title: .*required")
+    assert_refused(ws, IssueDraft(template="ask", title=" \t "), r"^title: ")
+
+
+def test_a_title_must_not_be_huge(ws):
+    assert_refused(ws, IssueDraft(template="ask", title="x" * 300), r"^title: .*256")
+
+
+def test_a_child_needs_an_ask(ws):
+    draft = IssueDraft(template="experiment", title="GBM", sections={"Metrics": "r2"})
+    assert_refused(ws, draft, r"^ask: a Experiment issue belongs to an Ask")
+
+
+def test_the_ask_must_exist(ws):
+    assert_refused(ws, IssueDraft(template="data", title="CRM", parent=42), r"^ask: issue #42 does not exist")
+
+
+def test_the_parent_must_be_an_ask(ws, ask):
+    experiment = new(ws, "experiment", "GBM", ask)
+    draft = IssueDraft(template="explore", title="Why GBM wins", parent=experiment)
+    assert_refused(ws, draft, rf"^ask: #{experiment} is not an Ask issue")
+
+
+def test_based_on_must_be_an_experiment(ws, ask):
+    explore = new(ws, "explore", "Tenure", ask)
+    draft = IssueDraft(template="model", title="churn", parent=ask, based_on=explore)
+    assert_refused(ws, draft, rf"^based on: #{explore} is not an Experiment issue")
+    assert_refused(ws, IssueDraft(template="model", title="churn", parent=ask, based_on=77), r"^based on: issue #77")
+
+
+def test_only_a_model_is_based_on_an_experiment(ws, ask):
+    experiment = new(ws, "experiment", "GBM", ask)
+    draft = IssueDraft(template="experiment", title="GBM 2", parent=ask, based_on=experiment)
+    assert_refused(ws, draft, r"^based on: only a Model")
+
+
+def test_a_failed_save_keeps_the_draft_with_its_final_title(ws, ask, monkeypatch):
+    def broken(*args, **kwargs):
+        raise TrackerError("disk full")
+
+    monkeypatch.setattr(ws.tracker, "create_issue", broken)
+    draft = IssueDraft(template="data", title="CRM", parent=ask, sections={"Source system": "Postgres"})
+    with pytest.raises(TrackerError, match="disk full"):
+        ws.create_issue(draft)
+    kept = ws.drafts.load("data", ask)
+    assert kept is not None
+    assert kept.title == "Get CRM Dataset"
+    assert kept.sections == {"Source system": "Postgres"}
+    assert kept.parent == ask
+
+
+def test_a_successful_save_discards_the_draft(ws, ask):
+    draft = IssueDraft(template="explore", title="Tenure", parent=ask, sections={"Overview": "why"})
+    ws.drafts.save(IssueDraft(template="explore", title="Ten", parent=ask))
+    other = ws.drafts.save(IssueDraft(template="explore", title="For another Ask", parent=None))
+    issue = ws.create_issue(draft)
+    assert issue.title == "Tenure"
+    assert ws.drafts.load("explore", ask) is None
+    assert other.exists()  # only this form's draft goes
+
+
+def test_a_refused_then_fixed_draft_is_filed_and_discarded(ws, ask):
+    draft = IssueDraft(template="experiment", title="", parent=ask, sections={"Metrics": "r2 ≥ 0.7"})
+    with pytest.raises(ValidationError):
+        ws.create_issue(draft)
+    resumed = ws.drafts.load("experiment", ask)
+    assert resumed == draft
+    issue = ws.create_issue(IssueDraft(**{**resumed.__dict__, "title": "GBM"}))
+    assert parse_sections(issue.body)["Metrics"] == "r2 ≥ 0.7"
+    assert ws.drafts.load("experiment", ask) is None
+
+
+# --- starting work ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template_id", "title", "expected"),
+    [
+        ("experiment", "Gradient boosting baseline", "experiment/2-gradient-boosting-baseline"),
+        ("data", "CRM", "data/2-get-crm-dataset"),
+        ("data-creation", "churn features", "data/2-create-churn-features-dataset"),
+        ("explore", "Churn by tenure", "explore/2-churn-by-tenure"),
+        ("model", "churn", "model/2-implement-churn-model"),
+    ],
+)
+def test_start_work_names_the_branch_after_the_kind(
+    ws, ask, git, repo_with_remote, origin, template_id, title, expected
+):
+    issue = ws.create_issue(IssueDraft(template=template_id, title=title, parent=ask))
+    assert issue.number == 2
+    result = ws.start_work(issue.number)
+    assert result.branch == expected
+    assert (result.created, result.checked_out, result.pushed) == (True, True, True)
+    assert git.current(repo_with_remote) == expected
+    assert git.sha(origin, f"refs/heads/{expected}") == git.sha(repo_with_remote, "main")
+
+
+def test_start_work_on_an_ask_is_a_plain_branch(ws, ask, git, repo_with_remote):
+    result = ws.start_work(ask)
+    assert result.branch == f"{ask}-reduce-customer-churn"
+    assert git.current(repo_with_remote) == result.branch
+
+
+def test_start_work_reuses_the_issues_branch_even_after_a_rename(ws, ask, git, repo_with_remote):
+    number = new(ws, "experiment", "Gradient boosting", ask)
+    first = ws.start_work(number)
+    tip = git.commit(repo_with_remote, "work")
+    git(repo_with_remote, "checkout", "-q", "main")
+    ws.tracker.update_issue(number, title="XGBoost instead")
+    again = ws.start_work(number)
+    assert again.branch == first.branch == f"experiment/{number}-gradient-boosting"
+    assert again.created is False
+    assert git.sha(repo_with_remote, first.branch) == tip
+    assert heads(git, repo_with_remote, "experiment/") == [first.branch]
+
+
+def test_start_work_without_checkout(ws, ask, git, repo_with_remote):
+    result = ws.start_work(ask, checkout=False)
+    assert (result.created, result.checked_out) == (True, False)
+    assert git.current(repo_with_remote) == "main"
+
+
+def test_start_work_on_a_missing_issue(ws):
+    with pytest.raises(TrackerError, match="#5 does not exist"):
+        ws.start_work(5)
+
+
+def test_start_work_on_a_dirty_tree_is_refused(ws, ask, repo_with_remote):
+    (repo_with_remote / "README.md").write_text("edited\n")
+    with pytest.raises(GitError, match="stash"):
+        ws.start_work(ask)
+
+
+def test_dslp_toml_prefixes_labels_and_push_are_respected(repo_with_remote, git, origin):
+    (repo_with_remote / "dslp.toml").write_text(
+        '[branches]\npush = false\n\n[branches.prefixes]\nexperiment = "exp/"\nfeature = "feature/"\n'
+        '\n[labels]\nexperiment = "type: experiment"\n'
+    )
+    git(repo_with_remote, "add", "dslp.toml")
+    git(repo_with_remote, "commit", "-q", "-m", "configure dslp-tui")
+    ws = Workspace.open(repo_with_remote)
+    ask = new(ws, "ask", "Reduce churn")
+    experiment = ws.create_issue(IssueDraft(template="experiment", title="GBM", parent=ask))
+    assert experiment.labels == ("type: experiment",)
+    result = ws.start_work(experiment.number)
+    assert result.branch == f"exp/{experiment.number}-gbm"
+    assert result.pushed is False
+    assert heads(git, origin) == ["main"]
+    git(repo_with_remote, "checkout", "-q", "main")
+    assert ws.start_work(ask).branch == f"feature/{ask}-reduce-churn"
+    branches = {b.name: b for b in ws.load_branches()}
+    assert branches[f"exp/{experiment.number}-gbm"].kind_key == "experiment"
+    assert branches[f"feature/{ask}-reduce-churn"].issue == ask
+
+
+def test_dslp_toml_collaboration_branch_is_the_start_point(repo_with_remote, git):
+    git(repo_with_remote, "checkout", "-q", "-b", "development")
+    dev = git.commit(repo_with_remote, "development work")
+    git(repo_with_remote, "checkout", "-q", "main")
+    (repo_with_remote / "dslp.toml").write_text('[branches]\ncollaboration = "development"\n')
+    git(repo_with_remote, "add", "dslp.toml")
+    git(repo_with_remote, "commit", "-q", "-m", "configure")
+    ws = Workspace.open(repo_with_remote)
+    ask = new(ws, "ask", "Reduce churn")
+    result = ws.start_work(ask)
+    assert git.sha(repo_with_remote, result.branch) == dev
+    assert ws.load().repo.base == "development"
