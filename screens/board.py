@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dslp_tui.screens.render import plain, to_text
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -27,6 +26,7 @@ from dslp_tui.board import (
     detail_lines,
     row_segments,
 )
+from dslp_tui.screens.render import plain, to_text
 from dslp_tui.text import clean
 
 NARROW = 100  # below this width the detail pane goes under the tree

@@ -3,7 +3,6 @@ legend and the filter syntax."""
 
 from __future__ import annotations
 
-from dslp_tui.screens.render import STYLES
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from dslp_tui.board import BRANCH_WORDS, LEGEND, Glyphs
+from dslp_tui.screens.render import STYLES
 
 FILTER_HELP = (
     ("churn", "issues whose number, title, labels or branch contain the text"),

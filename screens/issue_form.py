@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dslp_tui.screens.render import plain
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,6 +18,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from dslp_tui.model import IssueDraft
 from dslp_tui.process import Kind, Template
+from dslp_tui.screens.render import plain
 from dslp_tui.text import one_line
 
 

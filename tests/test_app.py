@@ -7,15 +7,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from dslp_tui.screens.board import BoardScreen, BoardTree
-from dslp_tui.screens.help import HelpScreen
-from dslp_tui.screens.issue_form import IssueForm
-from dslp_tui.screens.pickers import ChildPicker
 from textual.widgets import Input, Markdown, Select, Static, TextArea
 
 from dslp_tui.app import DslpApp, build_app
 from dslp_tui.model import IssueDraft
 from dslp_tui.process import render_body, template
+from dslp_tui.screens.board import BoardScreen, BoardTree
+from dslp_tui.screens.help import HelpScreen
+from dslp_tui.screens.issue_form import IssueForm
+from dslp_tui.screens.pickers import ChildPicker
 from dslp_tui.sources.local import LocalTracker
 
 SIZE = (120, 40)

@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from github_emulator import GitHubEmulator, emulator_fixture
 
 from dslp_tui import cli
 from dslp_tui.model import IssueDraft
@@ -25,6 +24,8 @@ from dslp_tui.sources.github import (
     repo_from_remote,
 )
 from dslp_tui.workspace import ValidationError, Workspace
+
+from github_emulator import GitHubEmulator, emulator_fixture
 
 github = emulator_fixture()
 KINDS = {kind.value: kind for kind in Kind}
