@@ -21,6 +21,7 @@ from textual.screen import Screen
 
 from dslp_tui import screens as screens_package
 from dslp_tui.board import Board, Filter, build_board
+from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import draft_key
 from dslp_tui.model import Issue, IssueDraft, Snapshot
@@ -75,6 +76,7 @@ class DslpApp(App[int]):
         self.cached_at: float | None = None  # set while the board shown came from the cache
         self.rate_reset_at: float | None = None
         self._countdown = None
+        self._comment_drafts: dict[int, str] = {}  # unsent comments, by issue
         self._lock = threading.Lock()  # one workspace operation at a time
         self.set_keymap(self.config.keys)
 
@@ -98,11 +100,12 @@ class DslpApp(App[int]):
         """Paint the cached board first (remote trackers), then the fresh one."""
         try:
             with self._lock:
-                workspace = self._workspace()
-                if self.snapshot is None and workspace.cache is not None:
-                    cached = workspace.cache.load()
+                if self.snapshot is None and self.workspace is None:
+                    # Before GitPython or any tracker is even imported: the last board, marked stale.
+                    cached = BoardCache.for_config(self.root, self.config).load()
                     if cached is not None:
                         self.post_message(Loaded(cached[0], cached_at=cached[1]))
+                workspace = self._workspace()
                 snapshot = workspace.load()
                 if workspace.cache is not None:
                     workspace.cache.save(snapshot, self.clock())
@@ -242,16 +245,16 @@ class DslpApp(App[int]):
         if ask is None:
             self.notify("Select an Ask, or an issue under one, first.", severity="warning")
             return
-        from dslp_tui.screens.pickers import ChildPicker
+        from dslp_tui.screens.pickers import CHILD_TEMPLATES, Picker
 
         row = self.board.row(ask) if self.board else None
-        title = f"#{ask} {one_line(row.issue.title)}" if row else f"#{ask}"
+        title = f"New issue under #{ask} {one_line(row.issue.title)}" if row else f"New issue under #{ask}"
 
         def chosen(template_id: str | None) -> None:
             if template_id:
                 self.open_issue_form(template_id, selected)
 
-        self.push_screen(ChildPicker(title), chosen)
+        self.push_screen(Picker(title, CHILD_TEMPLATES), chosen)
 
     def open_issue_form(self, template_id: str, selected: NodeData | None) -> None:
         from dslp_tui.screens.issue_form import FormResult, IssueForm
@@ -300,6 +303,97 @@ class DslpApp(App[int]):
             severity="error",
             timeout=12,
         )
+
+    # --- status labels, comments, close and reopen -------------------------------------------
+
+    def _selected_row(self, selected: NodeData | None):
+        row = self.board.row(selected.number) if (self.board and selected and selected.number) else None
+        if row is None:
+            self.notify("Select an issue first.", severity="warning")
+        return row
+
+    def choose_status(self, selected: NodeData | None) -> None:
+        row = self._selected_row(selected)
+        if row is None:
+            return
+        from dslp_tui.process import STATUS_KEYS
+        from dslp_tui.screens.pickers import Picker
+
+        options = [(key, self.config.label(key)) for key in STATUS_KEYS] + [("none", "(no status label)")]
+
+        def chosen(key: str | None) -> None:
+            if key:
+                self._set_status(row.number, key)
+
+        self.push_screen(Picker(f"Status of #{row.number} {one_line(row.issue.title)}", options), chosen)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _set_status(self, number: int, key: str) -> None:
+        from dslp_tui.process import STATUS_KEYS
+
+        add = () if key == "none" else (self.config.label(key),)
+        remove = tuple(self.config.label(k) for k in STATUS_KEYS if k != key)
+        try:
+            with self._lock:
+                self._workspace().tracker.set_labels(number, add=add, remove=remove)
+        except Exception as error:
+            self.post_message(Failed("status", error))
+            return
+        self.call_from_thread(self.notify, f"#{number}: {add[0] if add else 'no status label'}", timeout=3)
+        self.call_from_thread(self.refresh_board)
+
+    def write_comment(self, selected: NodeData | None) -> None:
+        row = self._selected_row(selected)
+        if row is None:
+            return
+        from dslp_tui.screens.comment_form import CommentForm
+
+        number = row.number
+        text = self._comment_drafts.get(number, "TL;DR: ")
+
+        def done(result: tuple[str, bool] | None) -> None:
+            if result is None:
+                return
+            body, submitted = result
+            self._comment_drafts[number] = body
+            if submitted:
+                self._send_comment(number, body)
+
+        self.push_screen(CommentForm(f"Comment on #{number} {one_line(row.issue.title)}", text), done)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _send_comment(self, number: int, body: str) -> None:
+        try:
+            with self._lock:
+                self._workspace().tracker.comment(number, body)
+        except Exception as error:
+            self.call_from_thread(
+                self.notify,
+                f"{one_line(str(error))}\nYour text is kept: press w on #{number} to send it again.",
+                title="Comment not sent",
+                severity="error",
+                timeout=12,
+            )
+            return
+        self._comment_drafts.pop(number, None)
+        self.call_from_thread(self.notify, f"Commented on #{number}", timeout=3)
+
+    def open_close(self, selected: NodeData | None) -> None:
+        row = self._selected_row(selected)
+        if row is not None:
+            self._open_close(row.number, "open" if row.issue.state == "closed" else "closed")
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _open_close(self, number: int, state: str) -> None:
+        try:
+            with self._lock:
+                self._workspace().tracker.update_issue(number, state=state)
+        except Exception as error:
+            self.post_message(Failed("close" if state == "closed" else "reopen", error))
+            return
+        done = "closed" if state == "closed" else "reopened"
+        self.call_from_thread(self.notify, f"#{number} {done} (o again to undo)", timeout=4)
+        self.call_from_thread(self.refresh_board)
 
     # --- branches -------------------------------------------------------------------------------
 

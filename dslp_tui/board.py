@@ -31,6 +31,14 @@ class Row:
         return self.issue.number
 
     @property
+    def pull(self) -> PullRequest | None:
+        """The pull request that stands for the work: an open one first, then the newest."""
+        if not self.pulls:
+            return None
+        order = {"open": 0, "draft": 0, "merged": 1, "closed": 2}
+        return sorted(self.pulls, key=lambda p: (order[p.state], -p.number))[0]
+
+    @property
     def branch(self) -> Branch | None:
         """The branch that stands for the work: the current one, else local, else any."""
         if not self.branches:
@@ -79,6 +87,11 @@ class Board:
 
     def count(self) -> int:
         return sum((1 if g.ask else 0) + len(g.rows()) for g in self.groups)
+
+    @property
+    def has_pulls(self) -> bool:
+        """Whether any row has a pull request (the PR column is shown only then)."""
+        return any(r.pulls for g in self.groups for r in ([g.ask] if g.ask else []) + g.rows())
 
 
 # --- filters ----------------------------------------------------------------------------------
@@ -289,23 +302,37 @@ def branch_summary(row: Row, glyphs: Glyphs) -> str:
 
 STATE_WIDTH = 12
 BRANCH_WIDTH = 16
+PULL_WIDTH = 13
 
 
-def row_segments(row: Row, glyphs: Glyphs, width: int) -> list[tuple[str, str]]:
+def pull_summary(row: Row) -> str:
+    """``PR#57 draft`` / ``PR#57 merged`` / ``""``."""
+    pull = row.pull
+    return f"PR#{pull.number} {pull.state}" if pull else ""
+
+
+def row_segments(row: Row, glyphs: Glyphs, width: int, pulls: bool = False) -> list[tuple[str, str]]:
     """A board row fitted to ``width`` cells as (text, style name); the title gives way first.
 
-    Text is already cleaned of escape sequences; the state and branch columns line up.
+    Text is already cleaned of escape sequences; the state, branch and (with ``pulls``) pull
+    request columns line up.
     """
     issue = row.issue
     state, state_style = state_segment(row, glyphs)
     number = f"#{issue.number} "
-    title_width = max(8, width - len(number) - 2 - STATE_WIDTH - BRANCH_WIDTH)
-    return [
+    title_width = max(8, width - len(number) - 2 - STATE_WIDTH - BRANCH_WIDTH - (PULL_WIDTH if pulls else 0))
+    segments = [
         (number, "number"),
         (fit(one_line(issue.title), title_width), "title.closed" if issue.state == "closed" else "title"),
         ("  " + fit(state, STATE_WIDTH), state_style),
-        (fit(one_line(branch_summary(row, glyphs)), BRANCH_WIDTH).rstrip(), "branch"),
+        (fit(one_line(branch_summary(row, glyphs)), BRANCH_WIDTH), "branch"),
     ]
+    if pulls:
+        pull = row.pull
+        segments.append((fit(pull_summary(row), PULL_WIDTH), f"pull.{pull.state}" if pull else "dim"))
+    text, style = segments[-1]
+    segments[-1] = (text.rstrip(), style)
+    return segments
 
 
 def ask_segments(group: Group, glyphs: Glyphs, width: int) -> list[tuple[str, str]]:
@@ -386,6 +413,15 @@ def detail_lines(row: Row, board: Board, glyphs: Glyphs, next_branch: str | None
                     (child_state, child_style),
                 ]
             )
+    if issue.assignees:
+        lines.append([("Assigned ", "dim"), (", ".join(one_line(a) for a in issue.assignees), "")])
+    for index, pull in enumerate(sorted(row.pulls, key=lambda p: -p.number)):
+        lines.append(
+            [
+                ("PR       " if index == 0 else "         ", "dim"),
+                (f"#{pull.number} {pull.state} → {one_line(pull.base)}", f"pull.{pull.state}"),
+            ]
+        )
     if row.branches:
         for index, branch in enumerate(row.branches):
             lines.append([("Branch   " if index == 0 else "         ", "dim"), (one_line(branch.name), "branch")])

@@ -63,6 +63,11 @@ class BoardCache:
     def for_repo(cls, root: Path, tracker: str) -> BoardCache:
         return cls(cache_dir() / f"{cache_key(root, tracker)}-board.json")
 
+    @classmethod
+    def for_config(cls, root: Path, config) -> BoardCache:
+        """Known from ``dslp.toml`` alone, so the app can paint it before opening anything."""
+        return cls.for_repo(root, f"{config.tracker}:{config.github_repo}")
+
     def load(self) -> tuple[Snapshot, float] | None:
         """The cached snapshot and when it was saved, or None (missing, old format, damaged)."""
         try:

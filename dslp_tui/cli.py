@@ -162,7 +162,7 @@ def _status(workspace, args) -> int:
         for kind, rows in group.children.items():
             print(f"  {kind.value if kind else 'Other'}")
             for row in rows:
-                print("    " + "".join(text for text, _ in row_segments(row, glyphs, 74)).rstrip())
+                print("    " + "".join(text for text, _ in row_segments(row, glyphs, 74, board.has_pulls)).rstrip())
     return 0
 
 
@@ -185,6 +185,8 @@ def status_json(workspace, board) -> dict:
             "labels": list(issue.labels),
             "branch": _branch_json(branch) if branch else None,
             "branches": [b.name for b in row.branches],
+            "pulls": [asdict(p) for p in row.pulls],
+            "assignees": list(issue.assignees),
         }
 
     asks, unlinked = [], []

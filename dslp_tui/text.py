@@ -43,6 +43,8 @@ def _cells(char: str) -> int:
 
 def cell_len(text: str) -> int:
     """How many terminal cells ``text`` takes (wide CJK characters take two)."""
+    if text.isascii():  # the common case, and hot: every row of the board is fitted
+        return len(text)
     return sum(_cells(c) for c in text)
 
 
@@ -53,6 +55,8 @@ def fit(text: str, width: int) -> str:
     """
     if width <= 0:
         return ""
+    if text.isascii():
+        return text + " " * (width - len(text)) if len(text) <= width else text[: width - 1] + "…"
     if cell_len(text) <= width:
         return text + " " * (width - cell_len(text))
     out, used = [], 0

@@ -50,7 +50,7 @@ class Workspace:
     git: GitSource
     tracker: Tracker
     drafts: DraftStore
-    cache: BoardCache | None = None  # the last board, for trackers that are slow to ask
+    cache: BoardCache | None = None  # the last board, painted first at the next start
 
     @classmethod
     def open(cls, path: Path, clock: Callable[[], float] = time.time) -> Workspace:
@@ -58,7 +58,7 @@ class Workspace:
         git = GitSource(path)
         config = load_config(git.root)
         tracker = make_tracker(config, git, clock)
-        cache = BoardCache.for_repo(git.root, tracker.name) if config.tracker != "local" else None
+        cache = BoardCache.for_config(git.root, config)
         return cls(git.root, config, git, tracker, DraftStore(git.common_dir / "dslp" / "drafts"), cache)
 
     @property

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.markdown import Markdown as RichMarkdown
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -14,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Markdown, Static, Tree
+from textual.widgets import Footer, Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from dslp_tui.board import (
@@ -22,6 +23,7 @@ from dslp_tui.board import (
     UNICODE,
     Board,
     Group,
+    Row,
     ask_segments,
     detail_lines,
     row_segments,
@@ -62,6 +64,11 @@ BOARD_ACTIONS: tuple[BoardAction, ...] = (
     BoardAction("new_experiment", "t", "new_issue('experiment')", "Experiment", "New Experiment issue under the Ask"),
     BoardAction("new_model", "m", "new_issue('model')", "Model", "New Model issue under the Ask"),
     BoardAction("branch", "b", "start_branch", "Branch", "Create, check out and push the issue's branch", True),
+    BoardAction(
+        "status", "s", "set_status", "Status", "Set the status label: succeeded, failed, on hold, blocked", True
+    ),
+    BoardAction("comment", "w", "comment", "Comment", "Write a comment (a TL;DR) on the issue"),
+    BoardAction("open_close", "o", "open_close", "Close/reopen", "Close the issue, or reopen it"),
     BoardAction("filter", "slash", "filter", "Filter", "Filter by text, kind:, label:, state:", True),
     BoardAction("toggle_closed", "h", "toggle_closed", "Closed", "Show or hide closed issues"),
     BoardAction("toggle_detail", "v", "toggle_detail", "Details", "Show or hide the detail pane"),
@@ -109,8 +116,12 @@ class BoardScreen(Screen[None]):
         self.glyphs = ASCII if ascii_only else UNICODE
         self.board: Board | None = None
         self._detail_timer: Timer | None = None
+        self._filter_timer: Timer | None = None
+        self._groups: dict[str, Group] = {}
+        self._kinds: dict[str, tuple[tuple[Row, ...], int | None]] = {}
         self._expanded: set[str] | None = None  # None: nothing drawn yet, use the defaults
         self._filtered = False
+        self.detail_source = ""  # the Markdown the detail pane shows (cleaned of escapes)
 
     def compose(self) -> ComposeResult:
         yield Static(id="status-bar")
@@ -120,7 +131,7 @@ class BoardScreen(Screen[None]):
                 yield Input(placeholder="filter: text  kind:experiment  label:failed  state:open", id="filter")
             with VerticalScroll(id="detail-pane"):
                 yield Static(id="detail-facts")
-                yield Markdown(id="detail-body")
+                yield Static(id="detail-body")
         yield Static(
             f"This terminal is too small; dslp-tui needs at least {TOO_SMALL[0]}×{TOO_SMALL[1]}.", id="too-small"
         )
@@ -167,16 +178,19 @@ class BoardScreen(Screen[None]):
         self._filtered = filtered
         self.board = board
         width = self._title_width()
+        self._groups = {}
+        self._kinds = {}
         with self.app.batch_update():
             tree.clear()
             for group in board.groups:
                 self._add_group(tree.root, group, width)
         tree.border_subtitle = f"{board.count()} of {board.total}" if board.count() != board.total else ""
         target = self._find(tree.root, selected) if selected else None
+        if target is None and tree.root.children:
+            target = tree.root.children[0]
         if target is not None:
-            tree.move_cursor(target)
-        elif tree.root.children:
-            tree.move_cursor(tree.root.children[0])
+            # The new nodes get their line numbers on the next refresh: move the cursor then.
+            self.call_after_refresh(tree.move_cursor, target)
         else:
             self._show_detail(None)
 
@@ -188,6 +202,8 @@ class BoardScreen(Screen[None]):
     def _remember_expansion(self, event: Tree.NodeExpanded[NodeData] | Tree.NodeCollapsed[NodeData]) -> None:
         """Expansion is the person's choice: remember it across refreshes (not while filtering)."""
         data = event.node.data
+        if isinstance(event, Tree.NodeExpanded):
+            self._fill_on_expand(event.node)
         if data is None or self._filtered or self._expanded is None:
             return
         if isinstance(event, Tree.NodeExpanded):
@@ -196,25 +212,47 @@ class BoardScreen(Screen[None]):
             self._expanded.discard(data.key)
 
     def _add_group(self, parent: TreeNode[NodeData], group: Group, width: int) -> None:
+        """Add a group's line; its children are added only once it is expanded (big boards)."""
         if group.ask:
-            ask = group.ask
             label = to_text(ask_segments(group, self.glyphs, width))
-            node = parent.add(label, NodeData(group.key, ask.number, ask.number))
+            data = NodeData(group.key, group.ask.number, group.ask.number)
         else:
-            node = parent.add(plain(f"Not linked to an Ask ({len(group.rows())})", "dim"), NodeData(group.key))
+            label = plain(f"Not linked to an Ask ({len(group.rows())})", "dim")
+            data = NodeData(group.key)
+        node = parent.add(label, data, allow_expand=bool(group.children))
+        self._groups[group.key] = group
+        if group.children and self._is_expanded(group.key):
+            self._fill_group(node, group, width)
+            node.expand()
+
+    def _fill_group(self, node: TreeNode[NodeData], group: Group, width: int) -> None:
+        ask = group.ask.number if group.ask else None
         for kind, rows in group.children.items():
             kind_key = f"{group.key}/{kind}"
-            name = kind.value if kind else "Other"
-            kind_node = node.add(plain(name, "kind"), NodeData(kind_key, None, group.ask.number if group.ask else None))
-            for row in rows:
-                kind_node.add_leaf(
-                    to_text(row_segments(row, self.glyphs, width - 2)),
-                    NodeData(f"issue-{row.number}", row.number, group.ask.number if group.ask else None),
-                )
+            kind_node = node.add(plain(kind.value if kind else "Other", "kind"), NodeData(kind_key, None, ask))
+            self._kinds[kind_key] = (rows, ask)
             if self._is_expanded(kind_key):
+                self._fill_kind(kind_node, rows, ask, width)
                 kind_node.expand()
-        if self._is_expanded(group.key):
-            node.expand()
+
+    def _fill_kind(self, node: TreeNode[NodeData], rows: tuple[Row, ...], ask: int | None, width: int) -> None:
+        pulls = self.board.has_pulls if self.board else False
+        for row in rows:
+            node.add_leaf(
+                to_text(row_segments(row, self.glyphs, width - 2, pulls)),
+                NodeData(f"issue-{row.number}", row.number, ask),
+            )
+
+    def _fill_on_expand(self, node: TreeNode[NodeData]) -> None:
+        """Add the children of a group the first time it is expanded."""
+        if node.children or node.data is None:
+            return
+        key = node.data.key
+        if key in self._groups:
+            self._fill_group(node, self._groups[key], self._title_width())
+        elif key in self._kinds:
+            rows, ask = self._kinds[key]
+            self._fill_kind(node, rows, ask, self._title_width())
 
     def _find(self, node: TreeNode[NodeData], key: str) -> TreeNode[NodeData] | None:
         for child in node.children:
@@ -247,7 +285,7 @@ class BoardScreen(Screen[None]):
                 for leaf in kind_node.children:
                     row = rows.get(leaf.data.key) if leaf.data else None
                     if row is not None:
-                        leaf.set_label(to_text(row_segments(row, self.glyphs, width - 2)))
+                        leaf.set_label(to_text(row_segments(row, self.glyphs, width - 2, self.board.has_pulls)))
 
     # --- selection and details ----------------------------------------------------------------
 
@@ -266,17 +304,22 @@ class BoardScreen(Screen[None]):
 
     def _show_detail(self, data: NodeData | None) -> None:
         facts = self.query_one("#detail-facts", Static)
-        body = self.query_one("#detail-body", Markdown)
+        body = self.query_one("#detail-body", Static)
         row = self.board.row(data.number) if (self.board and data and data.number is not None) else None
         if row is None or self.board is None:
             self.query_one("#detail-pane").border_title = "Details"
             facts.update(plain(self._empty_hint(data), "dim"))
+            self.detail_source = ""
             body.update("")
             return
         next_branch = self.app.branch_name_for(row.issue) if not row.branches else None
         lines = detail_lines(row, self.board, self.glyphs, next_branch)
         facts.update(Text("\n").join(to_text(line) for line in lines))
-        body.update(clean(row.issue.body))
+        # Rich's Markdown renders into one widget: fast even for an Ask listing hundreds of
+        # children (Textual's Markdown widget builds a widget per block). No hyperlinks:
+        # links in other people's text are shown, not made clickable.
+        self.detail_source = clean(row.issue.body)
+        body.update(RichMarkdown(self.detail_source, hyperlinks=False))
         self.query_one("#detail-pane").border_title = f"#{row.number}"
 
     def _empty_hint(self, data: NodeData | None) -> str:
@@ -298,6 +341,15 @@ class BoardScreen(Screen[None]):
 
     def action_start_branch(self) -> None:
         self.app.start_branch(self.selected)
+
+    def action_set_status(self) -> None:
+        self.app.choose_status(self.selected)
+
+    def action_comment(self) -> None:
+        self.app.write_comment(self.selected)
+
+    def action_open_close(self) -> None:
+        self.app.open_close(self.selected)
 
     def action_refresh(self) -> None:
         self.app.refresh_board()
@@ -329,7 +381,11 @@ class BoardScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.app.set_filter(event.value)
+        # Redraw once typing pauses, not per character (big boards take a moment to redraw).
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        value = event.value
+        self._filter_timer = self.set_timer(0.15, lambda: self.app.set_filter(value))
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
@@ -340,6 +396,8 @@ class BoardScreen(Screen[None]):
     def key_escape(self) -> None:
         field = self.query_one("#filter", Input)
         if field.has_focus or field.display:
+            if self._filter_timer is not None:
+                self._filter_timer.stop()
             field.value = ""
             field.display = False
             self.app.set_filter("")

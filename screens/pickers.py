@@ -1,4 +1,4 @@
-"""Small choosers: which kind of child issue to open under an Ask."""
+"""Small choosers: one list, enter picks, escape cancels."""
 
 from __future__ import annotations
 
@@ -12,21 +12,22 @@ from textual.widgets.option_list import Option
 
 from dslp_tui.process import TEMPLATES, Kind
 
-CHILD_TEMPLATES = [t for t in TEMPLATES if t.kind is not Kind.ASK]
+CHILD_TEMPLATES = [(t.id, t.name) for t in TEMPLATES if t.kind is not Kind.ASK]
 
 
-class ChildPicker(ModalScreen[str | None]):
-    """Returns a template id, or None when escaped."""
+class Picker(ModalScreen[str | None]):
+    """Returns the chosen option's id, or None when escaped. Titles are outside text: Text only."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker_cancel")]
 
-    def __init__(self, ask_title: str) -> None:
+    def __init__(self, title: str, options: list[tuple[str, str]]) -> None:
         super().__init__()
-        self.ask_title = ask_title
+        self.title_text = title
+        self.options = options
 
     def compose(self) -> ComposeResult:
-        options = OptionList(*[Option(Text(t.name), id=t.id) for t in CHILD_TEMPLATES], id="picker")
-        options.border_title = Text(f"New issue under {self.ask_title}")
+        options = OptionList(*[Option(Text(label), id=key) for key, label in self.options], id="picker")
+        options.border_title = Text(self.title_text)
         yield options
 
     @on(OptionList.OptionSelected)

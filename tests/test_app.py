@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Markdown, Select, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from dslp_tui.app import DslpApp, build_app
 from dslp_tui.model import IssueDraft
@@ -15,7 +15,7 @@ from dslp_tui.process import render_body, template
 from dslp_tui.screens.board import BoardScreen, BoardTree
 from dslp_tui.screens.help import HelpScreen
 from dslp_tui.screens.issue_form import IssueForm
-from dslp_tui.screens.pickers import ChildPicker
+from dslp_tui.screens.pickers import Picker
 from dslp_tui.sources.local import LocalTracker
 
 SIZE = (120, 40)
@@ -99,8 +99,7 @@ async def test_navigation_and_detail_pane(demo: Path) -> None:
         facts = str(app.screen.query_one("#detail-facts", Static).render())
         assert "#2 Data" in facts and "Get CRM Dataset" in facts and "data/2-get-crm-dataset" in facts
         assert "Ask      #1 Reduce customer churn" in facts
-        body = app.screen.query_one("#detail-body", Markdown)
-        assert "Dataset Description" in body.source
+        assert "Dataset Description" in app.screen.detail_source
         await pilot.press("k")
         await settle(pilot)
         assert tree(app).cursor_node.data.key == "ask-1/Data"
@@ -195,7 +194,7 @@ async def test_new_child_picker_then_model_based_on_experiment(demo: Path) -> No
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("n")
-        assert isinstance(app.screen, ChildPicker)
+        assert isinstance(app.screen, Picker)
         await pilot.press("end", "enter")  # the last choice: Model
         assert isinstance(app.screen, IssueForm) and app.screen.template.id == "model"
         app.screen.query_one("#based-on", Select).value = 5
@@ -414,8 +413,7 @@ async def test_outside_text_is_never_markup_or_escapes(demo: Path) -> None:
         await settle(pilot)
         facts = str(app.screen.query_one("#detail-facts", Static).render())
         assert "[blink]lbl" in facts
-        body = app.screen.query_one("#detail-body", Markdown)
-        assert "\x1b" not in body.source
+        assert "\x1b" not in app.screen.detail_source and "[@click=app.quit]body" in app.screen.detail_source
         await pilot.click("#board", offset=(5, 2))
         assert app.is_running
 
@@ -449,3 +447,51 @@ async def test_a_broken_repository_shows_the_error(tmp_path: Path) -> None:
         status = str(app.screen.query_one("#status-bar", Static).render())
         assert "refresh:" in status and "not inside a git repository" in status
         assert app.is_running
+
+
+async def test_status_label_from_the_board(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        move_to(app, "issue-7")
+        await pilot.press("s")
+        assert isinstance(app.screen, Picker)
+        await pilot.press("down", "enter")  # the second choice: failed
+        await settle(pilot)
+        assert "failed" in tracker(demo).get_issue(7).labels
+        assert any("#7 Deep tabular network" in line and "failed" in line for line in labels(app))
+        await pilot.press("s", "end", "enter")  # (no status label)
+        await settle(pilot)
+        assert tracker(demo).get_issue(7).labels == ("Experiment",)
+        move_to(app, "issue-5")  # succeeded → on hold: one status at a time
+        await pilot.press("s", "down", "down", "enter")
+        await settle(pilot)
+        assert tracker(demo).get_issue(5).labels == ("Experiment", "on hold")
+
+
+async def test_comment_keeps_unsent_text_and_sends_it(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        move_to(app, "issue-7")
+        await pilot.press("w", *"tabnet overfits", "escape")
+        assert isinstance(app.screen, BoardScreen)
+        await pilot.press("w")
+        assert app.screen.query_one("#comment-text", TextArea).text == "TL;DR: tabnet overfits"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [c.body for c in tracker(demo).comments(7)] == ["TL;DR: tabnet overfits"]
+
+
+async def test_close_and_reopen(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        move_to(app, "issue-7")
+        await pilot.press("o")
+        await settle(pilot)
+        assert tracker(demo).get_issue(7).state == "closed"
+        assert any("#7 Deep tabular network" in line and "kept" in line for line in labels(app))
+        await pilot.press("o")
+        await settle(pilot)
+        assert tracker(demo).get_issue(7).state == "open"

@@ -113,7 +113,20 @@ def test_status_json_structure(capsys, git_repo):
     }
     assert [a["number"] for a in data["asks"]] == [ask, loose]
     first = data["asks"][0]
-    assert set(first) == {"number", "kind", "title", "state", "status", "labels", "branch", "branches", "children"}
+    assert set(first) == {
+        "number",
+        "kind",
+        "title",
+        "state",
+        "status",
+        "labels",
+        "branch",
+        "branches",
+        "pulls",
+        "assignees",
+        "children",
+    }
+    assert first["pulls"] == [] and first["assignees"] == []  # the local tracker has neither
     assert (first["kind"], first["title"], first["state"], first["status"], first["labels"]) == (
         "Ask",
         "Reduce churn",

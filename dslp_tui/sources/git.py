@@ -298,13 +298,21 @@ def _ahead_behind(git, base_tip: str | None, tips: dict[str, str]) -> dict[str, 
         per_mask[mask] += 1
         for parent in parents:
             masks[parent] = masks.get(parent, 0) | mask
-    result = {name: [0, 0] for name in names}
+    # behind(b) = base commits b does not reach = all base commits - base commits b reaches.
+    ahead = [0] * len(names)
+    reached_base = [0] * len(names)
+    base_total = 0
     for mask, count in per_mask.items():
         in_base = bool(mask & base_bit)
-        for index, name in enumerate(names):
-            reaches = bool(mask & (1 << index))
-            if reaches and not in_base:
-                result[name][0] += count
-            elif in_base and not reaches:
-                result[name][1] += count
+        base_total += count if in_base else 0
+        bits = mask & (base_bit - 1)
+        while bits:  # only the tips that reach these commits: linear in what is there
+            low = bits & -bits
+            index = low.bit_length() - 1
+            bits ^= low
+            if in_base:
+                reached_base[index] += count
+            else:
+                ahead[index] += count
+    result = {name: [ahead[i], base_total - reached_base[i]] for i, name in enumerate(names)}
     return {name: (a, b) for name, (a, b) in result.items()}
