@@ -259,6 +259,7 @@ BRANCH_WORDS = (
     ("merged", "fully merged into the collaboration branch"),
     ("kept", "closed without merging; the branch keeps the work"),
     ("gone", "its upstream was deleted"),
+    ("PR#N state", "its pull request: open, draft, merged or closed"),
 )
 
 
