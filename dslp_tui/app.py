@@ -2,8 +2,9 @@
 
 The only module of ``dslp_tui`` that imports Textual. Blocking work (git, SQLite, later
 GitHub and MLflow) runs in ``@work(thread=True)`` workers that post messages back; widgets
-are touched on the UI thread only. Opening the repository itself (GitPython) happens in the
-first worker, so the first frame paints before any heavy import.
+are touched on the UI thread only. Opening the repository itself (GitPython, PyGithub)
+happens in the first worker, after the cached board (if any) is painted, so the first frame
+never waits for a heavy import.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -29,6 +31,9 @@ from dslp_tui.process import Kind, template
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardScreen, NodeData
 from dslp_tui.screens.render import STYLES
 from dslp_tui.text import one_line
+
+if TYPE_CHECKING:
+    from dslp_tui.workspace import Workspace
 
 
 class Loaded(Message):
@@ -72,7 +77,6 @@ class DslpApp(App[int]):
         self.query_text = ""
         self.show_closed = self.config.show_closed
         self.last_error: str | None = None
-        self.loaded_at: float | None = None
         self.cached_at: float | None = None  # set while the board shown came from the cache
         self.rate_reset_at: float | None = None
         self._countdown = None
@@ -97,7 +101,7 @@ class DslpApp(App[int]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def refresh_board(self) -> None:
-        """Paint the cached board first (remote trackers), then the fresh one."""
+        """Load the board; on the first load, paint the cached one before anything else."""
         try:
             with self._lock:
                 if self.snapshot is None and self.workspace is None:
@@ -119,7 +123,6 @@ class DslpApp(App[int]):
         self.cached_at = message.cached_at
         if message.cached_at is None:
             self.last_error = None
-            self.loaded_at = self.clock()
         self._redraw()
 
     def on_failed(self, message: Failed) -> None:
@@ -188,6 +191,26 @@ class DslpApp(App[int]):
         elif self.snapshot is None:
             parts.append(" · loading…", STYLES["dim"])
         self.board_screen.set_status(parts)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _write(
+        self,
+        what: str,
+        operation: Callable[[Workspace], str],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run one change in a worker; say what it did (or why not), then refresh the board."""
+        try:
+            with self._lock:
+                message = operation(self._workspace())
+        except Exception as error:  # shown to the person, never raised into Textual
+            if on_error is not None:
+                self.call_from_thread(on_error, error)
+            else:
+                self.post_message(Failed(what, error))
+            return
+        self.call_from_thread(self.notify, message, title=what.capitalize(), timeout=5)
+        self.call_from_thread(self.refresh_board)
 
     # --- filtering and display ------------------------------------------------------------------
 
@@ -284,16 +307,12 @@ class DslpApp(App[int]):
 
         self.push_screen(IssueForm(tpl, asks, experiments, draft, parent, resumed=draft is not None), done)
 
-    @work(thread=True, group="write", exit_on_error=False)
     def create_issue(self, draft: IssueDraft) -> None:
-        try:
-            with self._lock:
-                issue = self._workspace().create_issue(draft)
-        except Exception as error:
-            self.call_from_thread(self._create_failed, draft, error)
-            return
-        self.call_from_thread(self.notify, f"Created #{issue.number} {one_line(issue.title)}", timeout=4)
-        self.call_from_thread(self.refresh_board)
+        def create(workspace: Workspace) -> str:
+            issue = workspace.create_issue(draft)
+            return f"Created #{issue.number} {one_line(issue.title)}"
+
+        self._write("new issue", create, lambda error: self._create_failed(draft, error))
 
     def _create_failed(self, draft: IssueDraft, error: BaseException) -> None:
         where = self.workspace.drafts.path(draft_key(draft.template, draft.parent))
@@ -327,20 +346,17 @@ class DslpApp(App[int]):
 
         self.push_screen(Picker(f"Status of #{row.number} {one_line(row.issue.title)}", options), chosen)
 
-    @work(thread=True, group="write", exit_on_error=False)
     def _set_status(self, number: int, key: str) -> None:
         from dslp_tui.process import STATUS_KEYS
 
         add = () if key == "none" else (self.config.label(key),)
         remove = tuple(self.config.label(k) for k in STATUS_KEYS if k != key)
-        try:
-            with self._lock:
-                self._workspace().tracker.set_labels(number, add=add, remove=remove)
-        except Exception as error:
-            self.post_message(Failed("status", error))
-            return
-        self.call_from_thread(self.notify, f"#{number}: {add[0] if add else 'no status label'}", timeout=3)
-        self.call_from_thread(self.refresh_board)
+
+        def label(workspace: Workspace) -> str:
+            workspace.tracker.set_labels(number, add=add, remove=remove)
+            return f"#{number}: {add[0] if add else 'no status label'}"
+
+        self._write("status", label)
 
     def write_comment(self, selected: NodeData | None) -> None:
         row = self._selected_row(selected)
@@ -361,39 +377,33 @@ class DslpApp(App[int]):
 
         self.push_screen(CommentForm(f"Comment on #{number} {one_line(row.issue.title)}", text), done)
 
-    @work(thread=True, group="write", exit_on_error=False)
     def _send_comment(self, number: int, body: str) -> None:
-        try:
-            with self._lock:
-                self._workspace().tracker.comment(number, body)
-        except Exception as error:
-            self.call_from_thread(
-                self.notify,
+        def send(workspace: Workspace) -> str:
+            workspace.tracker.comment(number, body)
+            self._comment_drafts.pop(number, None)
+            return f"Commented on #{number}"
+
+        def failed(error: BaseException) -> None:
+            self.notify(
                 f"{one_line(str(error))}\nYour text is kept: press w on #{number} to send it again.",
                 title="Comment not sent",
                 severity="error",
                 timeout=12,
             )
-            return
-        self._comment_drafts.pop(number, None)
-        self.call_from_thread(self.notify, f"Commented on #{number}", timeout=3)
+
+        self._write("comment", send, failed)
 
     def open_close(self, selected: NodeData | None) -> None:
         row = self._selected_row(selected)
         if row is not None:
             self._open_close(row.number, "open" if row.issue.state == "closed" else "closed")
 
-    @work(thread=True, group="write", exit_on_error=False)
     def _open_close(self, number: int, state: str) -> None:
-        try:
-            with self._lock:
-                self._workspace().tracker.update_issue(number, state=state)
-        except Exception as error:
-            self.post_message(Failed("close" if state == "closed" else "reopen", error))
-            return
-        done = "closed" if state == "closed" else "reopened"
-        self.call_from_thread(self.notify, f"#{number} {done} (o again to undo)", timeout=4)
-        self.call_from_thread(self.refresh_board)
+        def change(workspace: Workspace) -> str:
+            workspace.tracker.update_issue(number, state=state)
+            return f"#{number} {'closed' if state == 'closed' else 'reopened'} (o again to undo)"
+
+        self._write("close" if state == "closed" else "reopen", change)
 
     # --- branches -------------------------------------------------------------------------------
 
@@ -403,16 +413,12 @@ class DslpApp(App[int]):
             return
         self._start_branch(selected.number)
 
-    @work(thread=True, group="write", exit_on_error=False)
     def _start_branch(self, number: int) -> None:
-        try:
-            with self._lock:
-                result = self._workspace().start_work(number)
-        except Exception as error:
-            self.post_message(Failed("branch", error))
-            return
-        self.call_from_thread(self.notify, "\n".join(one_line(n) for n in result.notes), title=result.branch)
-        self.call_from_thread(self.refresh_board)
+        def start(workspace: Workspace) -> str:
+            result = workspace.start_work(number)
+            return "\n".join([result.branch, *(one_line(note) for note in result.notes)])
+
+        self._write("branch", start)
 
 
 def _has_content(draft: IssueDraft, tpl) -> bool:

@@ -367,3 +367,24 @@ def test_cli_failures_are_clear(project: Path, github: GitHubEmulator, capsys, m
     monkeypatch.setenv("PATH", "/nonexistent")
     assert cli.main(["--repo", str(project), "status"]) == 2
     assert "No GitHub token" in capsys.readouterr().err
+
+
+def test_cli_issue_or_repository_gone(project: Path, github: GitHubEmulator, capsys) -> None:
+    assert cli.main(["--repo", str(project), "branch", "999"]) == 1
+    err = capsys.readouterr().err
+    assert "404" in err and "does not exist" in err
+    (project / "dslp.toml").write_text(
+        f'[tracker]\nkind = "github"\nrepo = "acme/gone"\nbase_url = "{github.base_url}"\n'
+    )
+    assert cli.main(["--repo", str(project), "status"]) == 1
+    assert "acme/gone" in capsys.readouterr().err
+
+
+def test_cli_new_refused_by_github_keeps_the_draft(project: Path, github: GitHubEmulator, capsys) -> None:
+    github.fail_next(500, method="POST", path_contains="/issues")
+    assert cli.main(["--repo", str(project), "new", "ask", "Reduce churn"]) == 1
+    err = capsys.readouterr().err
+    assert "500" in err and "draft is kept" in err
+    assert github.issues == {}  # a failed write is not retried blindly (no duplicate issue)
+    workspace = Workspace.open(project)
+    assert workspace.drafts.load("ask", None).title == "Reduce churn"
