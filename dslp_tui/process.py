@@ -110,6 +110,14 @@ def _checklist(items: tuple[str, ...]) -> str:
     return "\n".join(f"- [ ] {item}" for item in items)
 
 
+_DATA_CHECKLIST = (
+    "Make the data available in the environment",
+    "Capture the schema (optional)",
+    "Profile the data (optional)",
+    "Register the data in the ML workspace (optional)",
+    "Set up a simple test suite for data and functional tests",
+)
+
 _MODEL_STEPS = (
     "Parametrize the training code",
     "Define the API schema",
@@ -177,13 +185,7 @@ TEMPLATES: tuple[Template, ...] = (
             Section("Reference", "Links to documentation, owners or earlier loads."),
             Section("Known Issues", "Gaps, quality problems or access limits already known."),
         ),
-        checklist=(
-            "Make the data available in the environment",
-            "Capture the schema (optional)",
-            "Profile the data (optional)",
-            "Register the data in the ML workspace (optional)",
-            "Set up a simple test suite for data and functional tests",
-        ),
+        checklist=_DATA_CHECKLIST,
     ),
     Template(
         id="data-creation",
@@ -197,13 +199,7 @@ TEMPLATES: tuple[Template, ...] = (
             Section("Reference", "Links to the pipeline, documentation or owners."),
             Section("Known Issues", "Gaps, biases or limits already known."),
         ),
-        checklist=(
-            "Make the data available in the environment",
-            "Capture the schema (optional)",
-            "Profile the data (optional)",
-            "Register the data in the ML workspace (optional)",
-            "Set up a simple test suite for data and functional tests",
-        ),
+        checklist=_DATA_CHECKLIST,
     ),
     Template(
         id="explore",
