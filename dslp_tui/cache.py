@@ -18,6 +18,16 @@ from dslp_tui.process import Kind
 FORMAT = 1
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` atomically, readable by its owner only (other people's issue text)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temp = path.with_suffix(".tmp")
+    handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    temp.replace(path)
+
+
 def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "dslp-tui"
@@ -80,12 +90,8 @@ class BoardCache:
 
     def save(self, snapshot: Snapshot, saved_at: float) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temp = self.path.with_suffix(".tmp")
-            temp.write_text(
-                json.dumps({"format": FORMAT, "saved_at": saved_at, "snapshot": _snapshot_json(snapshot)}),
-                encoding="utf-8",
+            write_private(
+                self.path, json.dumps({"format": FORMAT, "saved_at": saved_at, "snapshot": _snapshot_json(snapshot)})
             )
-            temp.replace(self.path)
         except OSError:
             pass  # the cache is a convenience; failing to write it loses nothing

@@ -356,13 +356,12 @@ class GitHubTracker:
     def _save_cache(self) -> None:
         if not self._cache_file:
             return
+        from dslp_tui.cache import write_private
+
         try:
-            self._cache_file.parent.mkdir(parents=True, exist_ok=True)
-            temp = self._cache_file.with_suffix(".tmp")
-            temp.write_text(
-                json.dumps({"format": CACHE_FORMAT, "pages": self._pages, "sets": self._sets}), encoding="utf-8"
+            write_private(
+                self._cache_file, json.dumps({"format": CACHE_FORMAT, "pages": self._pages, "sets": self._sets})
             )
-            temp.replace(self._cache_file)
         except OSError:
             pass  # a cache that cannot be written only costs requests
 
