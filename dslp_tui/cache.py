@@ -6,6 +6,7 @@ it stale, and refreshes behind it. Only issue data is stored here: never a token
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -89,9 +90,7 @@ class BoardCache:
             return None
 
     def save(self, snapshot: Snapshot, saved_at: float) -> None:
-        try:
+        with contextlib.suppress(OSError):  # the cache is a convenience; failing to write it loses nothing
             write_private(
                 self.path, json.dumps({"format": FORMAT, "saved_at": saved_at, "snapshot": _snapshot_json(snapshot)})
             )
-        except OSError:
-            pass  # the cache is a convenience; failing to write it loses nothing

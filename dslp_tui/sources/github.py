@@ -358,12 +358,10 @@ class GitHubTracker:
             return
         from dslp_tui.cache import write_private
 
-        try:
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs requests
             write_private(
                 self._cache_file, json.dumps({"format": CACHE_FORMAT, "pages": self._pages, "sets": self._sets})
             )
-        except OSError:
-            pass  # a cache that cannot be written only costs requests
 
     # --- Tracker: reading -----------------------------------------------------------------
 
