@@ -9,6 +9,7 @@ never waits for a heavy import.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -22,7 +23,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from dslp_tui import screens as screens_package
-from dslp_tui.board import Board, Filter, build_board
+from dslp_tui.board import Board, Filter, Joined, build_board, join
 from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import draft_key
@@ -37,12 +38,18 @@ if TYPE_CHECKING:
 
 
 class Loaded(Message):
-    """A board snapshot; ``cached_at`` is set when it came from the cache (so it is stale)."""
+    """A board snapshot; ``cached_at`` is set when it came from the cache (so it is stale).
 
-    def __init__(self, snapshot: Snapshot, cached_at: float | None = None) -> None:
+    ``painted``, if given, is set once the board has been painted.
+    """
+
+    def __init__(
+        self, snapshot: Snapshot, cached_at: float | None = None, painted: threading.Event | None = None
+    ) -> None:
         super().__init__()
         self.snapshot = snapshot
         self.cached_at = cached_at
+        self.painted = painted
 
 
 class Failed(Message):
@@ -81,7 +88,9 @@ class DslpApp(App[int]):
         self.rate_reset_at: float | None = None
         self._countdown = None
         self._comment_drafts: dict[int, str] = {}  # unsent comments, by issue
+        self._joined: tuple[Snapshot, Joined] | None = None  # the shown snapshot, joined once
         self._lock = threading.Lock()  # one workspace operation at a time
+        self._board_cache = BoardCache.for_config(root, self.config)  # the last board, painted first
         self.set_keymap(self.config.keys)
 
     async def on_mount(self) -> None:
@@ -96,7 +105,10 @@ class DslpApp(App[int]):
         if self.workspace is None:
             from dslp_tui.workspace import Workspace
 
-            self.workspace = Workspace.open(self.root, clock=self.clock)
+            workspace = Workspace.open(self.root, clock=self.clock)
+            if workspace.cache is not None and workspace.cache.path == self._board_cache.path:
+                workspace.cache = self._board_cache  # it knows the board it read: unchanged, it is not re-encoded
+            self.workspace = workspace
         return self.workspace
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
@@ -106,9 +118,12 @@ class DslpApp(App[int]):
             with self._lock:
                 if self.snapshot is None and self.workspace is None:
                     # Before GitPython or any tracker is even imported: the last board, marked stale.
-                    cached = BoardCache.for_config(self.root, self.config).load()
+                    cached = self._board_cache.load()
                     if cached is not None:
-                        self.post_message(Loaded(cached[0], cached_at=cached[1]))
+                        painted = threading.Event()
+                        self.post_message(Loaded(cached[0], cached_at=cached[1], painted=painted))
+                        # The imports below hold the GIL for a while: let the UI thread paint first.
+                        painted.wait(0.5)
                 workspace = self._workspace()
                 snapshot = workspace.load()
                 if workspace.cache is not None:
@@ -124,6 +139,27 @@ class DslpApp(App[int]):
         if message.cached_at is None:
             self.last_error = None
         self._redraw()
+        if message.painted is not None:
+            self.call_after_refresh(message.painted.set)
+        if message.cached_at is None:
+            self.call_after_refresh(self._settle_garbage)
+
+    def _settle_garbage(self) -> None:
+        """Take what a fresh board leaves alive out of the garbage collector's way.
+
+        A full collection walks every tracked object (Textual, every module, the snapshot,
+        the tree): tens of milliseconds with a big board, and Textual's rendering churn
+        starts one every second or two while a key is held, stalling the keys queued behind
+        it. So: collect once, right after the board is painted, and freeze the survivors;
+        later collections walk only what is newer. What the previous load froze is unfrozen
+        first, so the old board is collected, not kept.
+        """
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # leave the process's collector as it was
 
     def on_failed(self, message: Failed) -> None:
         text = one_line(str(message.error)) or type(message.error).__name__
@@ -152,8 +188,10 @@ class DslpApp(App[int]):
     def _redraw(self) -> None:
         if self.snapshot is None:
             return
+        if self._joined is None or self._joined[0] is not self.snapshot:
+            self._joined = (self.snapshot, join(self.snapshot, self.config))
         query = Filter.parse(self.query_text)
-        board = build_board(self.snapshot, self.config, query, self.show_closed)
+        board = build_board(self.snapshot, self.config, query, self.show_closed, self._joined[1])
         self.board_screen.show_board(board, filtered=bool(query))
         self._update_status()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from dslp_tui.config import Config
 from dslp_tui.model import Branch, Issue, PullRequest, RepoState, Run, Snapshot
@@ -88,7 +89,7 @@ class Board:
     def count(self) -> int:
         return sum((1 if g.ask else 0) + len(g.rows()) for g in self.groups)
 
-    @property
+    @cached_property
     def has_pulls(self) -> bool:
         """Whether any row has a pull request (the PR column is shown only then)."""
         return any(r.pulls for g in self.groups for r in ([g.ask] if g.ask else []) + g.rows())
@@ -129,30 +130,43 @@ class Filter:
     def __bool__(self) -> bool:
         return bool(self.text or self.kinds or self.labels or self.state)
 
-    def matches(self, row: Row) -> bool:
+    def matches(self, row: Row, searchable: tuple[list[str], str] | None = None) -> bool:
+        """Whether ``row`` passes; ``searchable`` is ``_searchable(row)``, if already known."""
         issue = row.issue
         if self.state and issue.state != self.state:
             return False
         kind = issue.kind.key if issue.kind else "other"
         if self.kinds and not any(kind.startswith(k) for k in self.kinds):
             return False
-        labels = [label.lower() for label in issue.labels]
+        labels, haystack = searchable or _searchable(row)
         if self.labels and not all(any(want in have for have in labels) for want in self.labels):
             return False
-        haystack = " ".join([f"#{issue.number}", issue.title.lower(), *labels, *(b.name.lower() for b in row.branches)])
         return all(word in haystack for word in self.text)
+
+
+def _searchable(row: Row) -> tuple[list[str], str]:
+    """A row's labels, lower-cased, and the text a filter's words are looked for in."""
+    issue = row.issue
+    labels = [label.lower() for label in issue.labels]
+    return labels, " ".join([f"#{issue.number}", issue.title.lower(), *labels, *(b.name.lower() for b in row.branches)])
 
 
 # --- building ---------------------------------------------------------------------------------
 
 
-def status_of(issue: Issue, config: Config) -> str | None:
-    names = {config.label(key).lower(): key for key in STATUS_KEYS}
+def status_of(issue: Issue, config: Config, names: dict[str, str] | None = None) -> str | None:
+    """The issue's status key, from its labels; ``names`` (see :func:`_status_names`) saves rebuilding it."""
+    if names is None:
+        names = _status_names(config)
     for label in issue.labels:
         key = names.get(label.lower())
         if key:
             return key
     return None
+
+
+def _status_names(config: Config) -> dict[str, str]:
+    return {config.label(key).lower(): key for key in STATUS_KEYS}
 
 
 def ask_of(issue: Issue, asks: set[int]) -> int | None:
@@ -163,7 +177,21 @@ def ask_of(issue: Issue, asks: set[int]) -> int | None:
     return None
 
 
-def build_board(snapshot: Snapshot, config: Config, query: Filter | None = None, show_closed: bool = True) -> Board:
+@dataclass(frozen=True)
+class Joined:
+    """A snapshot joined into rows, before any filter: the same for every filter and toggle.
+
+    The app joins each snapshot once and hands the join to :func:`build_board` on every
+    redraw (filter, show/hide closed), so a redraw of 2,000 issues only filters.
+    """
+
+    asks: tuple[Row, ...]  # by number
+    children: dict[int | None, dict[Kind | None, tuple[Row, ...]]]  # by Ask (None: no Ask), by kind
+    searchable: dict[int, tuple[list[str], str]] = field(default_factory=dict)  # id(row) -> _searchable(row)
+
+
+def join(snapshot: Snapshot, config: Config) -> Joined:
+    """Issues with their branches, pull requests and runs, grouped by Ask and kind."""
     branches: dict[int, list[Branch]] = {}
     for branch in snapshot.branches:
         branches.setdefault(branch.issue, []).append(branch)
@@ -173,19 +201,17 @@ def build_board(snapshot: Snapshot, config: Config, query: Filter | None = None,
     runs: dict[str, list[Run]] = {}
     for run in snapshot.runs:
         runs.setdefault(run.branch, []).append(run)
+    names = _status_names(config)
 
     def row(issue: Issue) -> Row:
         own = tuple(branches.get(issue.number, ()))
         return Row(
             issue=issue,
-            status=status_of(issue, config),
+            status=status_of(issue, config, names),
             branches=own,
             pulls=tuple(p for b in own for p in pulls.get(b.name, ())),
             runs=tuple(r for b in own for r in runs.get(b.name, ())),
         )
-
-    def visible(r: Row) -> bool:
-        return (show_closed or r.issue.state == "open") and (not query or query.matches(r))
 
     asks = {i.number for i in snapshot.issues if i.kind is Kind.ASK}
     children: dict[int | None, list[Row]] = {}
@@ -193,22 +219,56 @@ def build_board(snapshot: Snapshot, config: Config, query: Filter | None = None,
         if issue.kind is Kind.ASK:
             continue
         children.setdefault(ask_of(issue, asks), []).append(row(issue))
+    order: list[Kind | None] = [*CHILD_KINDS, None]
+    return Joined(
+        asks=tuple(row(i) for i in sorted(snapshot.issues, key=lambda i: i.number) if i.kind is Kind.ASK),
+        children={ask: _by_kind(rows, order) for ask, rows in children.items()},
+    )
+
+
+def build_board(
+    snapshot: Snapshot,
+    config: Config,
+    query: Filter | None = None,
+    show_closed: bool = True,
+    joined: Joined | None = None,
+) -> Board:
+    """The board for ``snapshot`` as filtered; pass ``joined`` (see :func:`join`) to reuse a join."""
+    joined = joined or join(snapshot, config)
+    known = joined.searchable
+
+    def passes(r: Row) -> bool:
+        assert query is not None
+        searchable = known.get(id(r))
+        if searchable is None:
+            searchable = known[id(r)] = _searchable(r)
+        return query.matches(r, searchable)
+
+    def visible(r: Row) -> bool:
+        return (show_closed or r.issue.state == "open") and (not query or passes(r))
+
+    def kept(by_kind: dict[Kind | None, tuple[Row, ...]]) -> dict[Kind | None, tuple[Row, ...]]:
+        # Filtering keeps each kind's order, so this is what grouping the visible rows gives.
+        if show_closed and not query:
+            return dict(by_kind)
+        grouped = {}
+        for kind, rows in by_kind.items():
+            members = tuple(r for r in rows if visible(r))
+            if members:
+                grouped[kind] = members
+        return grouped
 
     groups: list[Group] = []
-    order: list[Kind | None] = [*CHILD_KINDS, None]
-    for issue in sorted(snapshot.issues, key=lambda i: i.number):
-        if issue.kind is not Kind.ASK:
+    for ask_row in joined.asks:
+        if not (show_closed or ask_row.issue.state == "open"):
             continue
-        ask_row = row(issue)
-        kids = [r for r in children.get(issue.number, []) if visible(r)]
-        if not (show_closed or issue.state == "open"):
+        kids = kept(joined.children.get(ask_row.number, {}))
+        if query and not kids and not passes(ask_row):
             continue
-        if query and not kids and not query.matches(ask_row):
-            continue
-        groups.append(Group(ask_row, _by_kind(kids, order)))
-    loose = [r for r in children.get(None, []) if visible(r)]
+        groups.append(Group(ask_row, kids))
+    loose = kept(joined.children.get(None, {}))
     if loose:
-        groups.append(Group(None, _by_kind(loose, order)))
+        groups.append(Group(None, loose))
     return Board(tuple(groups), snapshot.repo, total=len(snapshot.issues))
 
 

@@ -69,6 +69,10 @@ def _snapshot_from(data: dict) -> Snapshot:
 class BoardCache:
     def __init__(self, path: Path) -> None:
         self.path = path
+        # The snapshot last read from or written to the file, with its JSON (text, or the
+        # parsed data): saving an unchanged board rewrites the file without encoding every
+        # issue again.
+        self._known: tuple[Snapshot, str | dict] | None = None
 
     @classmethod
     def for_repo(cls, root: Path, tracker: str) -> BoardCache:
@@ -85,12 +89,20 @@ class BoardCache:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("format") != FORMAT:
                 return None
-            return _snapshot_from(data["snapshot"]), float(data["saved_at"])
+            snapshot, saved_at = _snapshot_from(data["snapshot"]), float(data["saved_at"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        self._known = (snapshot, data["snapshot"])
+        return snapshot, saved_at
 
     def save(self, snapshot: Snapshot, saved_at: float) -> None:
+        known = self._known
+        if known is not None and known[0] == snapshot:  # unchanged: reuse its JSON
+            body = known[1] if isinstance(known[1], str) else json.dumps(known[1])
+        else:
+            body = json.dumps(_snapshot_json(snapshot))
+        # Byte for byte what json.dumps({"format": ..., "saved_at": ..., "snapshot": ...}) writes.
+        text = f'{{"format": {json.dumps(FORMAT)}, "saved_at": {json.dumps(saved_at)}, "snapshot": {body}}}'
         with contextlib.suppress(OSError):  # the cache is a convenience; failing to write it loses nothing
-            write_private(
-                self.path, json.dumps({"format": FORMAT, "saved_at": saved_at, "snapshot": _snapshot_json(snapshot)})
-            )
+            write_private(self.path, text)
+            self._known = (snapshot, body)

@@ -5,9 +5,10 @@ Renders what the app hands it and turns keys into app actions; no I/O happens he
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.markdown import Markdown as RichMarkdown
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -93,6 +94,18 @@ class BoardTree(Tree[NodeData]):
         if isinstance(screen, BoardScreen) and screen.board is not None:
             screen.relabel()
 
+    def get_label_width(self, node: TreeNode[NodeData]) -> int:
+        """What ``Tree.get_label_width`` returns, without rendering the label.
+
+        The tree measures every line after each redraw (for its width); rendering hundreds of
+        labels only to count their cells is most of a filtered board's redraw.
+        """
+        label = node.label
+        width = (label if isinstance(label, Text) else self.process_label(label)).cell_len
+        if node.allow_expand:
+            width += cell_len(self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
+        return width
+
     def action_expand(self) -> None:
         node = self.cursor_node
         if node is not None and node.allow_expand:
@@ -120,6 +133,10 @@ class BoardScreen(Screen[None]):
         self._groups: dict[str, Group] = {}
         self._kinds: dict[str, tuple[tuple[Row, ...], int | None]] = {}
         self._expanded: set[str] | None = None  # None: nothing drawn yet, use the defaults
+        # Labels by (what, id(row), width...) -> (row, Text): a redraw of the same snapshot
+        # (filter, show/hide closed) reuses them. Kept for the rows of the last two redraws.
+        self._labels: dict[tuple, tuple[Row, Text]] = {}
+        self._old_labels: dict[tuple, tuple[Row, Text]] = {}
         self._filtered = False
         self.detail_source = ""  # the Markdown the detail pane shows (cleaned of escapes)
 
@@ -180,7 +197,11 @@ class BoardScreen(Screen[None]):
         width = self._title_width()
         self._groups = {}
         self._kinds = {}
+        self._old_labels, self._labels = self._labels, {}
         with self.app.batch_update():
+            # Removed first, the old nodes are unlinked from one another and freed at once;
+            # clear() alone leaves parent <-> child cycles for the garbage collector to find.
+            tree.root.remove_children()
             tree.clear()
             for group in board.groups:
                 self._add_group(tree.root, group, width)
@@ -214,34 +235,52 @@ class BoardScreen(Screen[None]):
     def _add_group(self, parent: TreeNode[NodeData], group: Group, width: int) -> None:
         """Add a group's line; its children are added only once it is expanded (big boards)."""
         if group.ask:
-            label = to_text(ask_segments(group, self.glyphs, width))
+            label = self._ask_label(group, width)
             data = NodeData(group.key, group.ask.number, group.ask.number)
         else:
             label = plain(f"Not linked to an Ask ({len(group.rows())})", "dim")
             data = NodeData(group.key)
-        node = parent.add(label, data, allow_expand=bool(group.children))
+        # Expanded as it is added, not by node.expand(): that posts a NodeExpanded message per
+        # node, hundreds on a filtered board, all no-ops for _remember_expansion.
+        expand = bool(group.children) and self._is_expanded(group.key)
+        node = parent.add(label, data, expand=expand, allow_expand=bool(group.children))
         self._groups[group.key] = group
-        if group.children and self._is_expanded(group.key):
+        if expand:
             self._fill_group(node, group, width)
-            node.expand()
 
     def _fill_group(self, node: TreeNode[NodeData], group: Group, width: int) -> None:
         ask = group.ask.number if group.ask else None
         for kind, rows in group.children.items():
             kind_key = f"{group.key}/{kind}"
-            kind_node = node.add(plain(kind.value if kind else "Other", "kind"), NodeData(kind_key, None, ask))
+            expand = self._is_expanded(kind_key)
+            kind_node = node.add(
+                plain(kind.value if kind else "Other", "kind"), NodeData(kind_key, None, ask), expand=expand
+            )
             self._kinds[kind_key] = (rows, ask)
-            if self._is_expanded(kind_key):
+            if expand:
                 self._fill_kind(kind_node, rows, ask, width)
-                kind_node.expand()
 
     def _fill_kind(self, node: TreeNode[NodeData], rows: tuple[Row, ...], ask: int | None, width: int) -> None:
         pulls = self.board.has_pulls if self.board else False
         for row in rows:
-            node.add_leaf(
-                to_text(row_segments(row, self.glyphs, width - 2, pulls)),
-                NodeData(f"issue-{row.number}", row.number, ask),
-            )
+            node.add_leaf(self._row_label(row, width - 2, pulls), NodeData(f"issue-{row.number}", row.number, ask))
+
+    def _cached_label(self, key: tuple, row: Row, make: Callable[[], Text]) -> Text:
+        hit = self._labels.get(key) or self._old_labels.get(key)
+        if hit is None or hit[0] is not row:
+            hit = (row, make())
+        self._labels[key] = hit
+        return hit[1]
+
+    def _row_label(self, row: Row, width: int, pulls: bool) -> Text:
+        return self._cached_label(
+            ("row", id(row), width, pulls), row, lambda: to_text(row_segments(row, self.glyphs, width, pulls))
+        )
+
+    def _ask_label(self, group: Group, width: int) -> Text:
+        assert group.ask is not None
+        key = ("ask", id(group.ask), width, group.open_children())
+        return self._cached_label(key, group.ask, lambda: to_text(ask_segments(group, self.glyphs, width)))
 
     def _fill_on_expand(self, node: TreeNode[NodeData]) -> None:
         """Add the children of a group the first time it is expanded."""
@@ -279,13 +318,13 @@ class BoardScreen(Screen[None]):
             group = groups.get(node.data.key) if node.data else None
             if group is None or group.ask is None:
                 continue
-            node.set_label(to_text(ask_segments(group, self.glyphs, width)))
+            node.set_label(self._ask_label(group, width))
             rows = {f"issue-{r.number}": r for r in group.rows()}
             for kind_node in node.children:
                 for leaf in kind_node.children:
                     row = rows.get(leaf.data.key) if leaf.data else None
                     if row is not None:
-                        leaf.set_label(to_text(row_segments(row, self.glyphs, width - 2, self.board.has_pulls)))
+                        leaf.set_label(self._row_label(row, width - 2, self.board.has_pulls))
 
     # --- selection and details ----------------------------------------------------------------
 
@@ -319,6 +358,10 @@ class BoardScreen(Screen[None]):
         # children (Textual's Markdown widget builds a widget per block). No hyperlinks:
         # links in other people's text are shown, not made clickable.
         self.detail_source = clean(row.issue.body)
+        # Imported here, not at the top: markdown-it and Rich's Markdown take ~40 ms to import,
+        # which the first paint of the board need not wait for.
+        from rich.markdown import Markdown as RichMarkdown
+
         body.update(RichMarkdown(self.detail_source, hyperlinks=False))
         self.query_one("#detail-pane").border_title = f"#{row.number}"
 
@@ -385,6 +428,8 @@ class BoardScreen(Screen[None]):
         if self._filter_timer is not None:
             self._filter_timer.stop()
         value = event.value
+        if value == self.app.query_text:  # already shown (escape applies "" at once): no second redraw
+            return
         self._filter_timer = self.set_timer(0.15, lambda: self.app.set_filter(value))
 
     @on(Input.Submitted, "#filter")

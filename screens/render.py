@@ -35,13 +35,17 @@ STYLES: dict[str, Style] = {
 }
 
 
+_PLAIN = Style()
+
+
 def to_text(segments: list[tuple[str, str]]) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis", end="")
+    append = text.append
     for content, style in segments:
-        text.append(content, STYLES.get(style, Style()))
+        append(content, STYLES.get(style, _PLAIN))
     return text
 
 
 def plain(content: str, style: str = "") -> Text:
     """A ``Text`` that shows ``content`` exactly, whatever brackets it holds."""
-    return Text(content, STYLES.get(style, Style()), end="")
+    return Text(content, STYLES.get(style, _PLAIN), end="")

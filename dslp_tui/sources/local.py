@@ -107,9 +107,26 @@ class LocalTracker:
             connection.close()
 
     def _migrate(self) -> None:
+        """Switch to WAL and bring the schema up to date, waiting out another process doing it.
+
+        SQLite does not wait (no busy handler) when two connections race to change the journal
+        mode of a new file, so that race is retried here for a while before giving up.
+        """
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self._migrate_once()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise TrackerError(f"cannot prepare the local tracker at {self.path}: {error}") from None
+                time.sleep(0.05)
+
+    def _migrate_once(self) -> None:
         connection = self._connect()
         try:
-            connection.execute("PRAGMA journal_mode = WAL")
+            if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("BEGIN IMMEDIATE")
             version = connection.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -124,6 +141,8 @@ class LocalTracker:
                         connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             connection.execute("COMMIT")
+        except sqlite3.OperationalError:
+            raise  # _migrate retries a lock and words every other failure
         except sqlite3.Error as error:
             raise TrackerError(f"cannot prepare the local tracker at {self.path}: {error}") from None
         finally:
