@@ -12,11 +12,13 @@ from textual.widgets import Input, Select, Static, TextArea
 from dslp_tui.app import DslpApp, build_app
 from dslp_tui.model import IssueDraft
 from dslp_tui.process import render_body, template
-from dslp_tui.screens.board import BoardScreen, BoardTree
+from dslp_tui.screens.board import BoardScreen
 from dslp_tui.screens.help import HelpScreen
 from dslp_tui.screens.issue_form import IssueForm
 from dslp_tui.screens.pickers import Picker
 from dslp_tui.sources.local import LocalTracker
+
+from board_driver import labels, settle, tree
 
 SIZE = (120, 40)
 
@@ -26,31 +28,6 @@ def demo(tmp_path: Path) -> Path:
     from dslp_tui.demo import create_demo
 
     return create_demo(tmp_path / "churn-model")
-
-
-async def settle(pilot) -> None:
-    """Wait for every worker and the detail pane's short debounce, then a repaint."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.1)
-
-
-def tree(app: DslpApp) -> BoardTree:
-    return app.screen.query_one(BoardTree)
-
-
-def labels(app: DslpApp) -> list[str]:
-    """Every line the tree shows (expanded nodes only), as plain text."""
-    out: list[str] = []
-
-    def walk(node) -> None:
-        for child in node.children:
-            out.append(child.label.plain)
-            if child.is_expanded:
-                walk(child)
-
-    walk(tree(app).root)
-    return out
 
 
 def move_to(app: DslpApp, key: str) -> None:

@@ -6,13 +6,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
 
 from dslp_tui.app import build_app
-from dslp_tui.screens.board import BoardScreen, BoardTree
+from dslp_tui.screens.board import BoardScreen
 from dslp_tui.screens.issue_form import IssueForm
 from dslp_tui.sources import github as github_source
 
+from board_driver import labels, settle, status
 from github_emulator import GitHubEmulator, emulator_fixture
 
 github = emulator_fixture()
@@ -39,29 +39,6 @@ def project(tmp_path: Path, github: GitHubEmulator, monkeypatch: pytest.MonkeyPa
     github.add_issue("Gradient boosting", labels=["Experiment", "succeeded"], parent=ask)
     github.add_issue("Logistic baseline", body="Ask Reference: #1", labels=["Experiment", "failed"], state="closed")
     return work
-
-
-async def settle(pilot, rounds: int = 3) -> None:
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.1)
-
-
-def status(app) -> str:
-    return str(app.screen.query_one("#status-bar", Static).render())
-
-
-def labels(app) -> list[str]:
-    out: list[str] = []
-
-    def walk(node) -> None:
-        for child in node.children:
-            out.append(child.label.plain)
-            if child.is_expanded:
-                walk(child)
-
-    walk(app.screen.query_one(BoardTree).root)
-    return out
 
 
 async def test_board_from_github(project: Path, github: GitHubEmulator) -> None:

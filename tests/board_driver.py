@@ -1,0 +1,37 @@
+"""Helpers for driving the board in Pilot tests: wait until it is still, read what it shows."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.widgets import Static
+
+from dslp_tui.screens.board import BoardTree
+
+
+async def settle(pilot) -> None:
+    """Wait for every worker and the detail pane's short debounce, then a repaint."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+
+
+def tree(app: App) -> BoardTree:
+    return app.screen.query_one(BoardTree)
+
+
+def labels(app: App) -> list[str]:
+    """Every line the tree shows (expanded nodes only), as plain text."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        for child in node.children:
+            out.append(child.label.plain)
+            if child.is_expanded:
+                walk(child)
+
+    walk(tree(app).root)
+    return out
+
+
+def status(app: App) -> str:
+    return str(app.screen.query_one("#status-bar", Static).render())
