@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from dslp_tui.config import Config
-from dslp_tui.model import Branch, Issue, PullRequest, RepoState, Run, Snapshot
+from dslp_tui.model import Branch, Issue, PullRequest, RepoState, Run, Snapshot, primary_branch
 from dslp_tui.process import ASK_REFERENCE, BASED_ON_EXPERIMENT, CHILD_KINDS, STATUS_KEYS, Kind, parse_reference
 from dslp_tui.text import fit, one_line
 
@@ -42,9 +42,7 @@ class Row:
     @property
     def branch(self) -> Branch | None:
         """The branch that stands for the work: the current one, else local, else any."""
-        if not self.branches:
-            return None
-        return sorted(self.branches, key=lambda b: (not b.current, not b.local, b.name))[0]
+        return primary_branch(self.branches)
 
 
 @dataclass(frozen=True)

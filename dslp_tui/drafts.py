@@ -45,12 +45,3 @@ class DraftStore:
 
     def discard(self, template: str, parent: int | None) -> None:
         self.path(draft_key(template, parent)).unlink(missing_ok=True)
-
-    def all(self) -> list[IssueDraft]:
-        drafts = []
-        for path in sorted(self.directory.glob("*.json")):
-            try:
-                drafts.append(IssueDraft(**json.loads(path.read_text(encoding="utf-8"))))
-            except (OSError, ValueError, TypeError):
-                continue
-        return drafts

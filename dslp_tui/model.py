@@ -71,6 +71,11 @@ class Branch:
     current: bool = False
 
 
+def primary_branch(branches: tuple[Branch, ...] | list[Branch]) -> Branch | None:
+    """The branch that stands for an issue's work: the checked-out one, else a local one."""
+    return min(branches, key=lambda b: (not b.current, not b.local, b.name), default=None)
+
+
 @dataclass(frozen=True)
 class PullRequest:
     """A pull request matched to an issue by its head branch (filled by trackers that have them)."""

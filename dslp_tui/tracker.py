@@ -2,6 +2,10 @@
 
 The board, the forms and the CLI talk to a :class:`Tracker` only; which one is behind it is
 a ``dslp.toml`` choice. Methods block, so the app calls them from thread workers.
+
+Trackers with pull requests also offer ``open_pull``, ``close_pull``, ``retarget_pull``,
+``merge_pull`` and ``ensure_labels`` (see ``sources/github.py``); callers check for them
+with ``hasattr``, since the embedded tracker has neither pull requests nor labels to set up.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import DraftStore
-from dslp_tui.model import Issue, IssueDraft, Snapshot
+from dslp_tui.model import Issue, IssueDraft, Snapshot, primary_branch
 from dslp_tui.process import (
     ASK_REFERENCE,
     BASED_ON_EXPERIMENT,
@@ -151,18 +151,17 @@ class Workspace:
         and pressing ``b`` again later opens it).
         """
         issue = self.tracker.get_issue(number)
-        existing = sorted(
-            (b for b in self.load_branches() if b.issue == number), key=lambda b: (not b.current, not b.local, b.name)
-        )
-        name = existing[0].name if existing else self.branch_for(issue)
+        own = [b for b in self.load_branches() if b.issue == number]
+        existing = primary_branch(own)
+        name = existing.name if existing else self.branch_for(issue)
         base = self.git.base_branch(self.config.collaboration, self.config.remote)
         result = self.git.start_branch(name, base, checkout=checkout, push=self.config.push, remote=self.config.remote)
         if hasattr(self.tracker, "open_pull"):
-            self._open_draft_pull(issue, name, base, result)
+            on_remote = result.pushed or any(b.name == name and b.remote for b in own)
+            self._open_draft_pull(issue, name, base, on_remote, result)
         return result
 
-    def _open_draft_pull(self, issue: Issue, head: str, base: str, result: StartResult) -> None:
-        on_remote = result.pushed or any(b.name == head and b.remote for b in self.load_branches())
+    def _open_draft_pull(self, issue: Issue, head: str, base: str, on_remote: bool, result: StartResult) -> None:
         if not on_remote:
             result.notes.append("no draft pull request: the branch is not on the remote yet")
             return

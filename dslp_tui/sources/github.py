@@ -165,13 +165,10 @@ class GitHubTracker:
         self._requester = self._gh.requester
         self._repo = self._gh.get_repo(full_name)
         self.rate = RateInfo()
-        self.request_count = 0  # HTTP requests sent by this tracker's reads (for the benchmark)
         self._cache_file = cache_file
         self._pages: dict[str, dict[str, Any]] = {}
         self._sets: dict[str, dict[str, Any]] = {}
         self._load_cache()
-        self._last_pulls: list[PullRequest] = []
-        self._issue_ids: dict[int, int] = {}
 
     # --- errors ---------------------------------------------------------------------------
 
@@ -264,7 +261,6 @@ class GitHubTracker:
         headers = {"If-None-Match": etag} if etag else {}
         for attempt in range(GET_ATTEMPTS):
             try:
-                self.request_count += 1
                 status, response_headers, body = self._requester.requestJson("GET", url, params, headers)
             except Exception as error:
                 raise self._error(error) from None
@@ -391,7 +387,6 @@ class GitHubTracker:
         }
 
     def _issue(self, raw: dict) -> Issue:
-        self._issue_ids[raw["number"]] = raw["id"]
         return Issue(
             number=raw["number"],
             title=raw["title"],
@@ -447,8 +442,7 @@ class GitHubTracker:
         raw = self._synced("pulls", f"/repos/{self.full_name}/pulls", extract)
         self._save_cache()
         fields = ("number", "head", "base", "state", "url")
-        self._last_pulls = [PullRequest(**{k: item[k] for k in fields}) for item in raw]
-        return list(self._last_pulls)
+        return [PullRequest(**{k: item[k] for k in fields}) for item in raw]
 
     # --- Tracker: writing -----------------------------------------------------------------
 
