@@ -195,7 +195,11 @@ def make_tracker(config: Config, git: GitSource, clock: Callable[[], float] = ti
 
 
 def github_repository(config: Config, git: GitSource) -> tuple[str, str]:
-    """``(host, owner/name)``: from ``[tracker] repo``, else parsed from the remote's URL."""
+    """``(host, owner/name)``: from ``[tracker] repo``, else parsed from the remote's URL.
+
+    The host is where the repository lives (github.com unless the remote says otherwise); the
+    API host, which decides the token, comes from :func:`make_github_tracker`.
+    """
     from dslp_tui.sources.github import repo_from_remote
 
     if config.github_repo:
@@ -213,12 +217,13 @@ def github_repository(config: Config, git: GitSource) -> tuple[str, str]:
 
 
 def make_github_tracker(config: Config, git: GitSource, clock: Callable[[], float] = time.time) -> Tracker:
+    """The GitHub tracker, with the token chosen for the host the requests will go to."""
     from dslp_tui.cache import cache_dir, cache_key
-    from dslp_tui.sources.github import GitHubTracker, api_base_for, find_token
+    from dslp_tui.sources.github import GitHubTracker, api_base_for, api_host, find_token
 
     host, full_name = github_repository(config, git)
+    base_url = api_base_for(host, config.github_base_url)
+    token = find_token(api_host(base_url))  # api_host refuses plain http beyond loopback
     kind_labels = {config.label(kind.key): kind for kind in Kind}
     cache_file = cache_dir() / f"{cache_key(git.root, 'github:' + full_name)}-pages.json"
-    return GitHubTracker(
-        full_name, find_token(host), api_base_for(host, config.github_base_url), kind_labels, cache_file, clock
-    )
+    return GitHubTracker(full_name, token, base_url, kind_labels, cache_file, clock)

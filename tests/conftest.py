@@ -35,6 +35,13 @@ def _isolated_git_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's GitHub tokens; each sets the one it means to use."""
+    for name in ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
 class Git:
     """Runs real git in a directory; the helper every git-backed test and fixture uses."""
 

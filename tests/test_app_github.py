@@ -27,7 +27,7 @@ def run(cwd: Path, *args: str) -> None:
 def project(tmp_path: Path, github: GitHubEmulator, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setitem(github_source.CLIENT_OPTIONS, "seconds_between_writes", None)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setenv("GITHUB_TOKEN", github.token)
+    monkeypatch.setenv("GH_ENTERPRISE_TOKEN", github.token)  # the emulator is not github.com
     work = tmp_path / "churn-model"
     run(tmp_path, "init", "-q", "-b", "main", str(work))
     (work / "dslp.toml").write_text(
@@ -108,7 +108,7 @@ async def test_a_refused_issue_keeps_its_draft(project: Path, github: GitHubEmul
 
 
 async def test_bad_token_is_a_clear_message(project: Path, github: GitHubEmulator, monkeypatch) -> None:
-    monkeypatch.setenv("GITHUB_TOKEN", "ghp_definitely_wrong")
+    monkeypatch.setenv("GH_ENTERPRISE_TOKEN", "ghp_definitely_wrong")
     app = build_app(project)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -40,7 +40,6 @@ def fast_client(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No pacing between writes in tests; caches in the test's own directory."""
     monkeypatch.setitem(github_source.CLIENT_OPTIONS, "seconds_between_writes", None)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("GH_TOKEN", raising=False)
 
 
 @pytest.fixture
@@ -62,7 +61,7 @@ def project(tmp_path: Path, github: GitHubEmulator, monkeypatch: pytest.MonkeyPa
     run(work, "commit", "-q", "-m", "config")
     run(work, "push", "-q")
     github.origin = origin
-    monkeypatch.setenv("GITHUB_TOKEN", github.token)
+    monkeypatch.setenv("GH_ENTERPRISE_TOKEN", github.token)  # the emulator is not github.com
     return work
 
 
@@ -94,21 +93,11 @@ def test_api_base() -> None:
     assert api_base_for("ghe.example.com", "https://x/api/v3/") == "https://x/api/v3"
 
 
-def test_token_from_the_environment_or_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert find_token(environ={"GITHUB_TOKEN": "a", "GH_TOKEN": "b"}) == "a"
-    assert find_token(environ={"GH_TOKEN": "b"}) == "b"
-    monkeypatch.setenv("PATH", "/nonexistent")  # no gh CLI either
-    with pytest.raises(AuthError, match="GITHUB_TOKEN.*gh auth login"):
-        find_token(environ={})
-
-
-def test_token_from_gh_auth_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    gh = tmp_path / "bin" / "gh"
-    gh.parent.mkdir()
-    gh.write_text('#!/bin/sh\n[ "$1 $2" = "auth token" ] && echo gho_from_gh\n')
-    gh.chmod(0o755)
-    monkeypatch.setenv("PATH", str(gh.parent))
-    assert find_token(environ={}) == "gho_from_gh"
+def test_token_from_the_environment_or_a_clear_message() -> None:
+    assert find_token(environ={"GITHUB_TOKEN": "a", "GH_TOKEN": "b"}) == "b"  # gh's order
+    assert find_token(environ={"GITHUB_TOKEN": "a"}) == "a"
+    with pytest.raises(AuthError, match="GH_TOKEN.*gh auth login"):
+        find_token(environ={"PATH": "/nonexistent"})  # no gh CLI either
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -359,11 +348,11 @@ def test_cli_new_status_and_branch(project: Path, github: GitHubEmulator, capsys
 
 
 def test_cli_failures_are_clear(project: Path, github: GitHubEmulator, capsys, monkeypatch) -> None:
-    monkeypatch.setenv("GITHUB_TOKEN", "ghp_not_the_right_one")
+    monkeypatch.setenv("GH_ENTERPRISE_TOKEN", "ghp_not_the_right_one")
     assert cli.main(["--repo", str(project), "status"]) == 1
     err = capsys.readouterr().err
-    assert "401" in err and "ghp_not_the_right_one" not in err
-    monkeypatch.delenv("GITHUB_TOKEN")
+    assert "401" in err and "GH_ENTERPRISE_TOKEN" in err and "ghp_not_the_right_one" not in err
+    monkeypatch.delenv("GH_ENTERPRISE_TOKEN")
     monkeypatch.setenv("PATH", "/nonexistent")
     assert cli.main(["--repo", str(project), "status"]) == 2
     assert "No GitHub token" in capsys.readouterr().err

@@ -15,13 +15,14 @@ PyGithub is imported only when a GitHubTracker is built, never on the app's star
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -69,6 +70,14 @@ class NetworkError(TrackerError):
 
 # --- connecting -------------------------------------------------------------------------------
 
+# gh's rule for which token goes where: GH_TOKEN / GITHUB_TOKEN are for github.com (and its
+# *.ghe.com data-residency tenants) only; any other host is a GitHub Enterprise Server and takes
+# GH_ENTERPRISE_TOKEN / GITHUB_ENTERPRISE_TOKEN. Either falls back to `gh auth token`.
+DOTCOM_VARIABLES = ("GH_TOKEN", "GITHUB_TOKEN")
+ENTERPRISE_VARIABLES = ("GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN")
+TENANCY_SUFFIX = ".ghe.com"
+_TOKEN_CHARACTERS = re.compile(r"[!-~]+")  # visible ASCII: nothing that could end or split a header
+
 
 def repo_from_remote(url: str) -> tuple[str, str] | None:
     """``(host, "owner/name")`` from a git remote URL in its https, ssh or scp-like form."""
@@ -85,35 +94,136 @@ def repo_from_remote(url: str) -> tuple[str, str] | None:
     return None
 
 
+def normalize_host(host: str) -> str:
+    """The host a token belongs to, as gh names it: ``api.github.com`` is ``github.com``,
+    ``api.acme.ghe.com`` is ``acme.ghe.com``; anything else is itself (lower case)."""
+    host = host.lower().rstrip(".")
+    if host == "github.com" or host.endswith(".github.com"):
+        return "github.com"
+    if host.endswith(TENANCY_SUFFIX):
+        tenant = host.removesuffix(TENANCY_SUFFIX).rsplit(".", 1)[-1]
+        return tenant + TENANCY_SUFFIX
+    return host
+
+
+def is_dotcom(host: str) -> bool:
+    """True for github.com and its ``*.ghe.com`` tenants: the hosts GH_TOKEN is meant for."""
+    normal = normalize_host(host)
+    return normal == "github.com" or normal.endswith(TENANCY_SUFFIX)
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: the only hosts plain HTTP may carry a token to."""
+    host = host.lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def api_base_for(host: str, configured: str) -> str:
-    """The REST base URL: configured, api.github.com for github.com, else GHES's /api/v3."""
+    """The REST base URL: configured, api.github.com for github.com, api.TENANT.ghe.com for a
+    ghe.com tenant, else GitHub Enterprise Server's https://HOST/api/v3."""
     if configured:
-        return configured.rstrip("/")
-    if host in ("github.com", "www.github.com"):
+        return configured.strip().rstrip("/")
+    normal = normalize_host(host)
+    if normal == "github.com":
         return "https://api.github.com"
+    if is_dotcom(normal):
+        return f"https://api.{normal}"
     return f"https://{host}/api/v3"
 
 
-def find_token(host: str = "github.com", environ: dict[str, str] | None = None) -> str:
-    """``GITHUB_TOKEN``, else ``GH_TOKEN``, else ``gh auth token``; else a clear error."""
+def api_host(base_url: str) -> str:
+    """The host requests to ``base_url`` go to, after refusing a base URL that could leak the
+    token: not https (plain http only to a loopback address), credentials in it, or no host."""
+    where = "[tracker] base_url in dslp.toml"
+    try:
+        parsed = urlparse(base_url)
+        host = parsed.hostname or ""
+        parsed.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise TrackerError(f"{where} is not a valid URL; give one like https://HOST/api/v3") from None
+    if parsed.scheme not in ("https", "http") or not re.fullmatch(r"[a-z0-9._:-]+", host):
+        raise TrackerError(f"{where} must be an https:// URL with a host name, like https://HOST/api/v3")
+    if parsed.username is not None or parsed.password is not None:
+        raise TrackerError(f"{where} must not hold a user name or password; the token comes from the environment")
+    if parsed.scheme == "http" and not is_loopback(host):
+        raise TrackerError(
+            f"{where} is plain http:// to {host}, which would send your token unencrypted; use https://"
+            " (plain http is only for a loopback address such as 127.0.0.1 or localhost)"
+        )
+    return host
+
+
+def token_variables(host: str) -> tuple[str, str]:
+    """The environment variables whose token may be sent to ``host``, by gh's rule."""
+    return DOTCOM_VARIABLES if is_dotcom(host) else ENTERPRISE_VARIABLES
+
+
+def checked_token(value: str, source: str) -> str:
+    """``value`` without surrounding whitespace, refused (naming ``source``, never the value)
+    unless it is visible ASCII only: a newline or space inside would corrupt the request."""
+    token = value.strip()
+    if not _TOKEN_CHARACTERS.fullmatch(token):
+        raise AuthError(
+            f"the token from {source} holds a space, a control or a non-ASCII character; "
+            "a token is one word of printable ASCII: set it again"
+        )
+    return token
+
+
+def find_token(host: str = "github.com", environ: Mapping[str, str] | None = None) -> str:
+    """The token for requests to ``host``: its two variables in gh's order, else
+    ``gh auth token --hostname HOST``; else an error naming what to set for this host."""
     environ = os.environ if environ is None else environ
-    for name in ("GITHUB_TOKEN", "GH_TOKEN"):
+    normal = normalize_host(host)
+    variables = token_variables(normal)
+    for name in variables:
         if environ.get(name, "").strip():
-            return environ[name].strip()
-    gh = shutil.which("gh")
-    if gh:
-        try:
-            done = subprocess.run(
-                [gh, "auth", "token", "--hostname", host], capture_output=True, text=True, timeout=10, check=False
-            )
-            if done.returncode == 0 and done.stdout.strip():
-                return done.stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            pass
+            return checked_token(environ[name], name)
+    token = _token_from_gh(normal, environ)
+    if token:
+        return checked_token(token, f"`gh auth token --hostname {normal}`")
+    unused = [
+        name for name in (*DOTCOM_VARIABLES, *ENTERPRISE_VARIABLES) if name not in variables and environ.get(name)
+    ]
+    note = f" ({' and '.join(unused)} {'is' if len(unused) == 1 else 'are'} not sent to {normal})" if unused else ""
     raise AuthError(
-        "No GitHub token. Set GITHUB_TOKEN (or GH_TOKEN) in the environment, or install the gh CLI "
-        "and run `gh auth login`. The token is read from there each time and never written anywhere."
+        f"No GitHub token for {normal}: set {variables[0]} (or {variables[1]}), or run `{_login(normal)}`{note}. "
+        "The token is read from there each time and never written anywhere."
     )
+
+
+def _token_from_gh(host: str, environ: Mapping[str, str]) -> str:
+    """What ``gh auth token`` says for ``host``, or "" when gh is absent or has none."""
+    gh = shutil.which("gh", path=environ.get("PATH", ""))
+    if not gh:
+        return ""
+    try:
+        done = subprocess.run(
+            [gh, "auth", "token", f"--hostname={host}"],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def _login(host: str) -> str:
+    return "gh auth login" + ("" if host == "github.com" else f" --hostname {host}")
+
+
+def token_hint(host: str) -> str:
+    """Where the token for ``host`` comes from, for a 401 message."""
+    first, second = token_variables(host)
+    return f"{first} / {second} or `{_login(normalize_host(host))}`"
 
 
 # --- the tracker ------------------------------------------------------------------------------
@@ -153,10 +263,12 @@ class GitHubTracker:
 
         if not re.fullmatch(r"[\w.-]+/[\w.-]+", full_name):
             raise TrackerError(f"[tracker] repo must look like owner/name, not {full_name!r}")
+        host = api_host(base_url)  # refuses plain http to anything but loopback
         self.full_name = full_name
         self.name = f"GitHub {full_name}"
         self.base_url = base_url
-        self._token = token
+        self._token = token = checked_token(token, "the token given")
+        self._token_hint = token_hint(host)
         self._kind_labels = {name.lower(): kind for name, kind in kind_labels.items()}
         self._clock = clock
         self._gh = Github(
@@ -173,7 +285,10 @@ class GitHubTracker:
     # --- errors ---------------------------------------------------------------------------
 
     def _safe(self, text: str) -> str:
-        return text.replace(self._token, "***") if self._token else text
+        """``text`` with the token taken out, also as repr or JSON would quote it."""
+        for form in {self._token, repr(self._token)[1:-1], json.dumps(self._token)[1:-1]}:
+            text = text.replace(form, "***")
+        return text
 
     def _error(self, error: Exception) -> TrackerError:
         """Map a PyGithub or network exception to a TrackerError worded for a person."""
@@ -203,9 +318,7 @@ class GitHubTracker:
                 self._safe(f"GitHub rate limit reached ({message or status}); retry in {wait}s"), reset_at
             )
         if status == 401:
-            return AuthError(
-                "GitHub rejected the token (401 Bad credentials): check GITHUB_TOKEN / GH_TOKEN or `gh auth login`"
-            )
+            return AuthError(f"GitHub rejected the token (401 Bad credentials): check {self._token_hint}")
         if status == 403:
             return AuthError(
                 self._safe(f"GitHub refused access (403): {message or 'forbidden'}; the token may lack the repo scope")
