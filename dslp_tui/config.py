@@ -220,7 +220,13 @@ def _check_keys(keys: dict[str, str], text: str, path: Path) -> None:
         dotted = f"keys.{action}"
         parts = [part.strip() for part in value.split(",")]
         if not all(parts):
-            raise _error(path, text, "keys", action, f"{dotted} = {value!r} has an empty key name: name a key")
+            raise _error(
+                path,
+                text,
+                "keys",
+                action,
+                f"{dotted} = {value!r} has an empty key name: name a key (the comma key is 'comma')",
+            )
         for part in parts:
             try:
                 name = key_name(part)
