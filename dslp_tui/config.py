@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dslp_tui.keynames import FIXED_KEYS, key_name
 from dslp_tui.process import LABELS
+from dslp_tui.text import one_line
 
 CONFIG_NAME = "dslp.toml"
 
@@ -88,14 +90,26 @@ class Config:
 
 
 def load_config(repo_root: Path) -> Config:
-    """Read ``dslp.toml`` at the repository root; no file means all defaults."""
+    """Read ``dslp.toml`` at the repository root; no file means all defaults.
+
+    Something else at that name (a directory, a link to nothing) is an error, not "no file":
+    the team meant to configure something, and defaults would hide it.
+    """
     path = repo_root / CONFIG_NAME
-    if not path.is_file():
+    if not path.is_symlink() and not path.exists():
         return Config()
+    where = one_line(str(path))
+    if path.is_symlink() and not path.exists():
+        raise ConfigError(f"{where}: is a symbolic link to nothing (broken link): remove it or point it at a file")
+    if path.is_dir():
+        raise ConfigError(f"{where}: is a directory, not a file: remove or rename it")
+    if not path.is_file():
+        raise ConfigError(f"{where}: is not a regular file: replace it with a TOML file")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot be read: {error}") from None
+        reason = one_line(str(error))
+        raise ConfigError(f"{where}: cannot be read ({reason}): make it a readable UTF-8 file") from None
     return parse_config(text, path)
 
 
@@ -106,6 +120,9 @@ def parse_config(text: str, path: Path) -> Config:
         raise _syntax_error(path, text, error) from None
     values = {table: {key: default for key, (_, default) in keys.items()} for table, keys in SCHEMA.items()}
     _check(data, "", text, path, values)
+    _check_prefixes(values["branches.prefixes"], text, path)
+    _check_labels(values["labels"], text, path)
+    _check_keys(values["keys"], text, path)
     return Config(
         tracker=values["tracker"]["kind"],
         github_repo=values["tracker"]["repo"],
@@ -141,6 +158,8 @@ def _check(data: dict[str, Any], table: str, text: str, path: Path, values: dict
         expected, _ = spec
         if type(value) is not expected:  # bool is an int subclass: compare exactly
             raise _error(path, text, table, key, f"{dotted} must be a {expected.__name__}, not {type(value).__name__}")
+        if isinstance(value, str):
+            _check_text(value, path, text, table, key)
         choices = _CHOICES.get((table, key))
         if choices and value not in choices:
             raise _error(path, text, table, key, f"{dotted} must be one of {', '.join(choices)}; got {value!r}")
@@ -149,9 +168,88 @@ def _check(data: dict[str, Any], table: str, text: str, path: Path, values: dict
         values[table][key] = value
 
 
+def _check_text(value: str, path: Path, text: str, table: str, key: str) -> None:
+    """No control characters: values reach the terminal, labels, branch names and files."""
+    bad = next((char for char in value if _is_control(char)), None)
+    if bad is not None:
+        dotted = f"{table}.{key}"
+        raise _error(path, text, table, key, f"{dotted} contains the control character \\x{ord(bad):02x}: remove it")
+
+
+def _is_control(char: str) -> bool:
+    return ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F
+
+
+def _check_prefixes(prefixes: dict[str, str], text: str, path: Path) -> None:
+    """Each kind's branches must be told apart: a branch's prefix is how its kind is read back."""
+    table = "branches.prefixes"
+    for key, prefix in prefixes.items():
+        if not prefix and key != "feature":
+            message = (
+                f"{table}.{key} is empty, but a branch without a prefix is read as feature work, "
+                f"so {key} branches would be lost among them: give it a prefix like {_PREFIX_DEFAULTS[key]!r}"
+            )
+            raise _error(path, text, table, key, message)
+    _refuse_same(prefixes, text, path, table, "branch prefix", "their branches could not be told apart")
+
+
+def _check_labels(labels: dict[str, str], text: str, path: Path) -> None:
+    for key, name in labels.items():
+        if not name.strip():
+            raise _error(path, text, "labels", key, f"labels.{key} is empty: give the label a name")
+    _refuse_same(labels, text, path, "labels", "label name", "an issue's kind or status could not be told")
+
+
+def _refuse_same(values: dict[str, str], text: str, path: Path, table: str, what: str, why: str) -> None:
+    """Two keys with one value (ignoring case and outer spaces, as GitHub and git on macOS do)."""
+    seen: dict[str, str] = {}
+    for key, value in values.items():
+        folded = value.strip().casefold()
+        if not folded:
+            continue
+        first = seen.setdefault(folded, key)
+        if first != key:
+            message = f"{table}.{first} and {table}.{key} have the same {what} {value!r}: {why}; make them differ"
+            raise _error_at(path, text, table, (key, first), message)
+
+
+def _check_keys(keys: dict[str, str], text: str, path: Path) -> None:
+    """Every key can be typed and does one thing: a shadowed or untypable key can leave no way out."""
+    owner: dict[str, str] = {}
+    for action, value in keys.items():
+        dotted = f"keys.{action}"
+        parts = [part.strip() for part in value.split(",")]
+        if not all(parts):
+            raise _error(
+                path,
+                text,
+                "keys",
+                action,
+                f"{dotted} = {value!r} has an empty key name: name a key (the comma key is 'comma')",
+            )
+        for part in parts:
+            try:
+                name = key_name(part)
+            except ValueError as error:
+                raise _error(path, text, "keys", action, f"{dotted}: {error}") from None
+            if name in FIXED_KEYS and FIXED_KEYS[name] != action:
+                message = f"{dotted} = {part!r} takes a key the board itself uses: choose another key"
+                raise _error(path, text, "keys", action, message)
+            first = owner.setdefault(name, action)
+            if first != action:
+                message = f"keys.{first} and {dotted} are both bound to {name!r}: one key, one action; change one"
+                raise _error_at(path, text, "keys", (action, first), message)
+
+
 # One ref-name component and a slash: git refuses components that start with '.' or '-'
 # (as a branch), contain '..', or end in '.' or '.lock'.
 _PREFIX = re.compile(r"(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9._-]*(?<!\.)(?<!\.lock)/")
+
+
+def _error_at(path: Path, text: str, table: str, keys: tuple[str, ...], message: str) -> ConfigError:
+    """An error about several keys, pointing at the last of them that the file sets (the clash)."""
+    key = max(keys, key=lambda key: find_line(text, table, key) or 0)
+    return _error(path, text, table, key, message)
 
 
 def _error(path: Path, text: str, table: str, key: str, message: str) -> ConfigError:
@@ -160,7 +258,7 @@ def _error(path: Path, text: str, table: str, key: str, message: str) -> ConfigE
         table, _, key = table.rpartition(".")
         line = find_line(text, table, key)
     where = f"{path}:{line}" if line else str(path)
-    return ConfigError(f"{where}: {message}")
+    return ConfigError(f"{one_line(where)}: {message}")
 
 
 def _syntax_error(path: Path, text: str, error: tomllib.TOMLDecodeError) -> ConfigError:
@@ -168,11 +266,12 @@ def _syntax_error(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Conf
     lines = text.splitlines()
     found = re.search(r"at line (\d+)", str(error))
     line = int(found.group(1)) if found else (len(lines) if "end of document" in str(error) else None)
+    where = one_line(str(path))
     if not line:
-        return ConfigError(f"{path}: not valid TOML: {error}")
+        return ConfigError(f"{where}: not valid TOML: {error}")
     source = lines[line - 1].strip() if 0 < line <= len(lines) else ""
     quoted = f": {source!r}" if source else ""
-    return ConfigError(f"{path}:{line}: not valid TOML: {error}{quoted}")
+    return ConfigError(f"{where}:{line}: not valid TOML: {error}{quoted}")
 
 
 def find_line(text: str, table: str, key: str) -> int | None:

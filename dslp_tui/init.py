@@ -13,8 +13,9 @@ from pathlib import Path
 
 import tomli_w
 
-from dslp_tui.config import CONFIG_NAME, Config, parse_config
+from dslp_tui.config import CONFIG_NAME, Config, ConfigError, parse_config
 from dslp_tui.process import LABELS, TEMPLATES, Kind, Template
+from dslp_tui.text import one_line
 
 TEMPLATE_DIR = Path(".github") / "ISSUE_TEMPLATE"
 
@@ -36,7 +37,7 @@ def issue_template(tpl: Template, config: Config) -> str:
         f"name: {tpl.name}",
         f"about: {_ABOUT[tpl.id]}",
         f"title: {_yaml_string(title)}",
-        f"labels: {_yaml_string(config.label(tpl.kind.key))}",
+        f"labels: {_yaml_string(one_line(config.label(tpl.kind.key)))}",
         "---",
         "",
     ]
@@ -60,6 +61,8 @@ def _yaml_string(value: str) -> str:
 def plan_config(root: Path, tracker: str, repo: str) -> tuple[str | None, str]:
     """The new ``dslp.toml`` text (None: unchanged) and a description of the change."""
     path = root / CONFIG_NAME
+    if repo != one_line(repo):
+        raise ConfigError(f"the GitHub repository {repo!r} contains control characters: give it as owner/name")
     wanted = {"kind": tracker, **({"repo": repo} if repo else {})}
     if not path.exists():
         return tomli_w.dumps({"tracker": wanted}), f"write {CONFIG_NAME} with [tracker] kind = {tracker!r}"
@@ -86,7 +89,7 @@ def run_init(workspace_root: Path, config: Config, tracker_kind: str, repo: str,
 
     ensure = getattr(tracker, "ensure_labels", None)
     if ensure is not None:
-        specs = [replace(spec, name=config.label(spec.key)) for spec in LABELS]
+        specs = [replace(spec, name=one_line(config.label(spec.key))) for spec in LABELS]
         changes = ensure(specs, dry_run=dry_run)
         report += [f"{'would ' if dry_run else ''}{change}" for change in changes] or ["ok: labels are up to date"]
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 from pathlib import Path
 
@@ -144,8 +145,10 @@ def test_every_schema_key_reaches_the_config(tmp_path):
                 value = '"none"'
             elif kind is bool:
                 value = "false" if default else "true"
+            elif table == "keys":
+                value = '"f9"'  # a key nothing else uses
             else:
-                value = '"custom/"'  # a valid prefix, label name, key, URL...
+                value = '"custom/"'  # a valid prefix, label name, URL...
             config = parse_config(f"[{table}]\n{key} = {value}\n", tmp_path / CONFIG_NAME)
             assert dataclasses.replace(config, path=None) != Config(), (table, key)
 
@@ -206,6 +209,48 @@ ERRORS = [
 ]
 
 
+ERRORS += [
+    # Control characters (written as TOML escapes: TOML itself refuses them raw), shown escaped.
+    ('[labels]\nask = "Ask\\u001b]52;c;aGk=\\u0007"\n', 2, ["labels.ask", "control character \\x1b"]),
+    ('\n[tracker]\nrepo = "acme/\\u009b2J"\n', 3, ["tracker.repo", "\\x9b"]),
+    ('[keys]\nquit = "q\\u001b]2;pwned\\u0007"\n', 2, ["keys.quit", "\\x1b"]),
+    ('[branches]\ncollaboration = "main\\u001b[2J"\n', 2, ["branches.collaboration", "\\x1b"]),
+    ('[labels]\non_hold = "on\\thold"\n', 2, ["labels.on_hold", "\\x09"]),
+    ('[runs]\nprimary_metric = "r2\\u007f"\n', 2, ["runs.primary_metric", "\\x7f"]),
+    ('[branches]\nprefixes = { data = "d\\u0085/" }\n', 2, ["branches.prefixes.data", "\\x85"]),
+    # Prefixes: every kind but feature needs one, and no two kinds share one.
+    ('[branches.prefixes]\ndata = ""\n', 2, ["branches.prefixes.data is empty", "feature work", "'data/'"]),
+    ('[branches.prefixes]\nfeature = "f/"\nmodel = ""\n', 3, ["branches.prefixes.model is empty"]),
+    (
+        '[branches.prefixes]\ndata = "data/"\nexperiment = "data/"\n',
+        3,
+        ["branches.prefixes.data and branches.prefixes.experiment", "same branch prefix 'data/'"],
+    ),
+    ('[branches.prefixes]\nfeature = "Model/"\n', 2, ["branches.prefixes.model and branches.prefixes.feature"]),
+    # Labels: named, and each a different name (GitHub compares label names without case).
+    ('[labels]\nask = ""\n', 2, ["labels.ask is empty"]),
+    ('[labels]\nfailed = "  "\n', 2, ["labels.failed is empty"]),
+    ('[labels]\nask = "X"\ndata = "X"\n', 3, ["labels.ask and labels.data", "same label name 'X'"]),
+    ('[labels]\n\nfailed = "data"\n', 3, ["labels.data and labels.failed"]),
+    # Keys: each one typable, and each bound to one action only.
+    ('[keys]\nquit = "j"\n', 2, ["keys.quit and keys.cursor_down", "'j'"]),
+    ('[keys]\nrefresh = "r"\nfilter = "?"\n', 3, ["keys.help and keys.filter", "'question_mark'"]),
+    ('[keys]\nhelp = "f1"\nquit = "f1"\n', 3, ["keys.quit and keys.help", "'f1'"]),
+    ('[keys]\nquit = "notakey"\n', 2, ["keys.quit", "'notakey' is not a key name"]),
+    ('[keys]\nquit = "q,,x"\n', 2, ["keys.quit", "empty key name"]),
+    ('[keys]\nquit = ""\n', 2, ["keys.quit", "empty key name"]),
+    ('[keys]\nquit = "enter"\n', 2, ["keys.quit", "the board itself uses"]),
+    ('[keys]\nhelp = "up"\n', 2, ["keys.help", "the board itself uses"]),
+    ('[keys]\nnew_ask = "ctrl+i"\n', 2, ["keys.new_ask", "the board itself uses"]),  # a tab
+    ('[keys]\nquit = "ctrl+p"\n', 2, ["keys.quit", "the board itself uses"]),
+    ('[keys]\nquit = "shift+ctrl+x"\n', 2, ["keys.quit", "'ctrl+shift+x'"]),
+    ('[keys]\nquit = "ctrl+/"\n', 2, ["keys.quit", "'ctrl+slash'"]),
+    ('[keys]\nquit = "ctrl+X"\n', 2, ["keys.quit", "'ctrl+shift+x'"]),
+    ('[keys]\nquit = "shift+x"\n', 2, ["keys.quit", "'X'"]),
+    ('[keys]\nquit = "hyper+x"\n', 2, ["keys.quit", "not a modifier"]),
+]
+
+
 @pytest.mark.parametrize(("text", "line", "words"), ERRORS, ids=[repr(e[0])[:48] for e in ERRORS])
 def test_errors_name_the_file_the_line_and_the_key(tmp_path, text, line, words):
     path = write(tmp_path, text)
@@ -215,6 +260,63 @@ def test_errors_name_the_file_the_line_and_the_key(tmp_path, text, line, words):
     assert message.startswith(f"{path}:{line}: "), message
     for word in words:
         assert word in message, (word, message)
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in message), repr(message)
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        'cursor_down = "j,down"\ncursor_up = "k,up"',  # a board key for the action it already does
+        'quit = "ctrl+q,q"',
+        'quit = "j"\ncursor_down = "q"',  # a swap is no collision
+        'new_ask = "A"\nhelp = "?,f1"\nfilter = "/"',
+        'refresh = "ctrl+shift+r"\nbranch = "alt+b"\nstatus = "shift+f5"\ncomment = "comma"',
+        'toggle_detail = " v , f2 "',
+    ],
+)
+def test_keys_that_can_be_typed_and_do_one_thing_are_accepted(tmp_path, keys):
+    parse_config(f"[keys]\n{keys}\n", tmp_path / CONFIG_NAME)
+
+
+def test_a_path_with_control_characters_is_not_printed_raw(tmp_path):
+    root = tmp_path / "repo\x1b]2;pwned\x07\x9b2J"
+    root.mkdir()
+    write(root, "[keys]\nquit = 3\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(root)
+    message = str(info.value)
+    assert "keys.quit" in message and "/repo" in message
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in message), repr(message)
+
+
+def test_a_directory_named_dslp_toml_is_refused_not_ignored(tmp_path):
+    (tmp_path / CONFIG_NAME).mkdir()
+    with pytest.raises(ConfigError, match="is a directory, not a file"):
+        load_config(tmp_path)
+
+
+def test_a_dangling_symlink_named_dslp_toml_is_refused_not_ignored(tmp_path):
+    (tmp_path / CONFIG_NAME).symlink_to(tmp_path / "gone.toml")
+    with pytest.raises(ConfigError, match="symbolic link to nothing"):
+        load_config(tmp_path)
+
+
+def test_a_symlink_loop_named_dslp_toml_is_refused(tmp_path):
+    (tmp_path / CONFIG_NAME).symlink_to(tmp_path / CONFIG_NAME)
+    with pytest.raises(ConfigError, match="symbolic link to nothing"):
+        load_config(tmp_path)
+
+
+def test_a_fifo_named_dslp_toml_is_refused_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / CONFIG_NAME)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load_config(tmp_path)
+
+
+def test_a_symlink_to_a_file_is_read(tmp_path):
+    (tmp_path / "team.toml").write_text("[board]\nascii = true\n", encoding="utf-8")
+    (tmp_path / CONFIG_NAME).symlink_to(tmp_path / "team.toml")
+    assert load_config(tmp_path).ascii is True
 
 
 def test_a_file_that_is_not_utf8_names_the_file(tmp_path):
@@ -230,9 +332,10 @@ def test_the_first_error_wins_and_nothing_is_half_read(tmp_path):
         load_config(tmp_path)
 
 
-@pytest.mark.parametrize("prefix", ["", "data/", "exp/", "Team_A/", "v1.2/", "_x/", "a-b/", "x.locks/"])
+@pytest.mark.parametrize("prefix", ["", "trials/", "exp/", "Team_A/", "v1.2/", "_x/", "a-b/", "x.locks/"])
 def test_accepted_prefixes_give_valid_branch_names(tmp_path, prefix):
-    config = parse_config(f'[branches.prefixes]\nexperiment = "{prefix}"\n', tmp_path / CONFIG_NAME)
-    name = branch_name(5, "Gradient boosting", config.prefix("experiment"))
+    kind = "experiment" if prefix else "feature"  # only feature work may go without a prefix
+    config = parse_config(f'[branches.prefixes]\n{kind} = "{prefix}"\n', tmp_path / CONFIG_NAME)
+    name = branch_name(5, "Gradient boosting", config.prefix(None if kind == "feature" else kind))
     done = subprocess.run(["git", "check-ref-format", "--branch", name], capture_output=True, check=False)
     assert done.returncode == 0, name
