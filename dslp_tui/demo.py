@@ -47,8 +47,13 @@ def create_demo(path: Path | None = None) -> Path:
         return path
     clock = _Clock()
     git = _Git(path, clock)
-    _build(path, git, clock)
-    (path / ".git" / "dslp" / "demo").write_text("created by dslp-tui demo\n", encoding="utf-8")
+    try:
+        _build(path, git, clock)
+        (path / ".git" / "dslp" / "demo").write_text("created by dslp-tui demo\n", encoding="utf-8")
+    except OSError as error:  # git missing, the disk full: say so in one line
+        reason = (error.strerror or type(error).__name__).lower()
+        what = f" ({error.filename})" if error.filename else ""
+        raise DemoError(f"cannot create the demo at {path}: {reason}{what}") from None
     return path
 
 

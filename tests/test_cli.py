@@ -670,3 +670,10 @@ def run_with_closed_stdout(*argv) -> tuple[int, bytes]:
     finally:
         os.close(write_end)
     return done.returncode, done.stderr
+
+
+def test_demo_without_git_on_the_path(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    status, out, err = run(capsys, "demo", "--no-open", "--path", str(tmp_path / "demo"))
+    assert (status, out) == (2, "")
+    assert f"cannot create the demo at {tmp_path / 'demo'}: no such file or directory (git)" in one_line(err)
