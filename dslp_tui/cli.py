@@ -1,13 +1,17 @@
 """``dslp-tui`` and its subcommands: the board, and the same core for scripts.
 
-Exit status: 0 done, 1 the operation failed, 2 the command cannot run here (bad arguments,
-not a git repository, bad ``dslp.toml``). Errors go to stderr, one clear line each.
+Exit status: 0 done, 1 the operation failed (an issue that does not exist, a refusal, a git or
+tracker error), 2 the command cannot run here (malformed arguments, not a git repository, bad
+``dslp.toml``), 141 stdout was closed (``| head``). Errors go to stderr, one clean line each;
+everything printed is cleaned of terminal escapes (paths, branch names and titles are data).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -17,6 +21,11 @@ from dslp_tui.config import ConfigError, load_config
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_STDOUT_CLOSED = 128 + 13  # what a shell reports for a process ended by SIGPIPE
+
+# GitHub's API types issue numbers as a GraphQL Int (signed 32 bits); SQLite's fit too.
+MAX_ISSUE_NUMBER = 2**31 - 1
+BODY_FILE_CAP = 1024 * 1024  # GitHub holds at most 65536 characters in a body: 1 MiB is plenty
 
 KIND_CHOICES = ("ask", "data", "data-creation", "explore", "experiment", "model")
 
@@ -39,10 +48,28 @@ def find_repo_root(path: Path) -> Path | None:
     return None
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (not the usage block) and exit status 2."""
+
+    def error(self, message: str):
+        _fail(f"{self.prog.removeprefix('dslp-tui').strip() or 'usage'}: {message}; see {self.prog} --help")
+        raise SystemExit(EXIT_USAGE)
+
+
+def issue_number(text: str) -> int:
+    """An argparse type: a positive issue number that every tracker can hold."""
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_ISSUE_NUMBER:
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise argparse.ArgumentTypeError(f"{shown} is not an issue number (1 to {MAX_ISSUE_NUMBER})")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dslp-tui", description="A keyboard-driven board for the Data Science Lifecycle Process."
-    )
+    parser = _Parser(prog="dslp-tui", description="A keyboard-driven board for the Data Science Lifecycle Process.")
     parser.add_argument("--version", action="version", version=f"dslp-tui {__version__}")
     parser.add_argument("--repo", type=Path, default=Path("."), help="the git repository (default: current directory)")
     parser.add_argument("--ascii", action="store_true", help="plain ASCII glyphs instead of Unicode")
@@ -55,13 +82,15 @@ def _parser() -> argparse.ArgumentParser:
     new = commands.add_parser("new", help="create an issue from its DSLP template; prints its number")
     new.add_argument("kind", choices=KIND_CHOICES, metavar="KIND", help=" | ".join(KIND_CHOICES))
     new.add_argument("title")
-    new.add_argument("--ask", type=int, help="the Ask this issue belongs to (required for all but ask)")
-    new.add_argument("--based-on", type=int, help="for a model: the Experiment it is based on")
+    new.add_argument("--ask", type=issue_number, help="the Ask this issue belongs to (required for all but ask)")
+    new.add_argument("--based-on", type=issue_number, help="for a model: the Experiment it is based on")
     new.add_argument("--body-file", type=Path, help="Markdown with '## Heading' sections of the template ('-' = stdin)")
 
     branch = commands.add_parser("branch", help="create, check out and push the DSLP branch for issue N")
-    branch.add_argument("number", type=int)
+    branch.add_argument("number", type=issue_number)
     branch.add_argument("--no-checkout", action="store_true", help="create (and push) without checking out")
+    branch.add_argument("--allow-closed", action="store_true", help="start work even if the issue is closed")
+    branch.add_argument("--during-bisect", action="store_true", help="check out even while a git bisect runs")
 
     init = commands.add_parser("init", help="set up dslp.toml, the DSLP labels and the issue templates")
     init.add_argument("--tracker", choices=("local", "github"), help="default: github when the remote is on GitHub")
@@ -77,42 +106,137 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "demo":
-            return _demo(args)
-        root = find_repo_root(args.repo)
-        if root is None:
-            raise CliError(
-                f"{args.repo.resolve()} is not inside a git repository. Run dslp-tui in a repository "
-                "(or pass --repo PATH), or try `dslp-tui demo` for a ready-made one.",
-                EXIT_USAGE,
-            )
-        try:
-            config = load_config(root)
-        except ConfigError as error:
-            raise CliError(str(error), EXIT_USAGE) from None
-        if args.command is None:
-            return _open_board(root, args.ascii or config.ascii)
-        if args.command == "init":
-            return _init(root, config, args)
-        workspace = _workspace(root)
-        if args.command == "status":
-            return _status(workspace, args)
-        if args.command == "new":
-            return _new(workspace, args)
-        if args.command == "branch":
-            return _branch(workspace, args)
+        status = _run(args)
+        _flush_stdout()  # a closed stdout shows here, not in the interpreter's exit
+        return status
     except CliError as error:
         _fail(str(error))
         return error.status
     except KeyboardInterrupt:
         return 130
+    except StdoutClosed:
+        _silence_stdout()
+        return EXIT_STDOUT_CLOSED
+    except Exception as error:  # the last resort: one line, the traceback to a private log
+        return _internal_error(error)
+
+
+def _run(args) -> int:
+    if args.command == "demo":
+        return _demo(args)
+    _check_repo_argument(args.repo)
+    root = find_repo_root(args.repo)
+    if root is None:
+        raise CliError(
+            f"{args.repo.resolve()} is not inside a git repository. Run dslp-tui in a repository "
+            "(or pass --repo PATH), or try `dslp-tui demo` for a ready-made one.",
+            EXIT_USAGE,
+        )
+    try:
+        config = load_config(root)
+    except ConfigError as error:
+        raise CliError(str(error), EXIT_USAGE) from None
+    if args.command is None:
+        return _open_board(root, args.ascii or config.ascii)
+    if args.command == "init":
+        return _init(root, config, args)
+    workspace = _workspace(root)
+    if args.command == "status":
+        return _status(workspace, args)
+    if args.command == "new":
+        return _new(workspace, args)
+    if args.command == "branch":
+        return _branch(workspace, args)
     return EXIT_USAGE
 
 
-def _fail(message: str) -> None:
-    from dslp_tui.text import clean
+def _check_repo_argument(path: Path) -> None:
+    """``--repo`` names an existing directory (a missing one inside a repository is a typo)."""
+    try:
+        if not path.exists():
+            raise CliError(f"--repo {path}: no such directory", EXIT_USAGE)
+        if not path.is_dir():
+            raise CliError(f"--repo {path}: not a directory", EXIT_USAGE)
+    except OSError as error:
+        raise CliError(f"--repo {path}: {(error.strerror or str(error)).lower()}", EXIT_USAGE) from None
 
-    print(f"dslp-tui: {clean(message)}", file=sys.stderr)
+
+class StdoutClosed(Exception):
+    """Whoever read our output has gone (``dslp-tui status | head -1``)."""
+
+
+def _say(line: object = "") -> None:
+    """Print one line of output with anything a terminal would act on removed."""
+    from dslp_tui.text import one_line
+
+    _write(one_line(str(line)))
+
+
+def _write(text: str) -> None:
+    """Every line of output goes through here, so a closed stdout is told from other broken pipes."""
+    try:
+        print(text)
+    except BrokenPipeError:
+        raise StdoutClosed from None
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise StdoutClosed from None
+
+
+def _fail(message: str) -> None:
+    from dslp_tui.text import one_line
+
+    print(f"dslp-tui: {one_line(message)}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at devnull: the recipe of the Python docs (signal module, "Note on SIGPIPE").
+
+    The pending output can never be written, so the interpreter's final flush must not try
+    again and print an "Exception ignored" block.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # no real file descriptor (tests capture stdout): nothing will flush it
+
+
+def _internal_error(error: BaseException) -> int:
+    log = _log_traceback()
+    where = f"details in {log}; please report it" if log else "please report it"
+    message = f"{error}" if len(str(error)) <= 300 else f"{str(error)[:299]}…"
+    _fail(f"internal error: {type(error).__name__}: {message} ({where})")
+    return EXIT_FAILED
+
+
+def error_log_path() -> Path:
+    """``$XDG_STATE_HOME/dslp-tui/errors.log`` (default ``~/.local/state/dslp-tui/errors.log``)."""
+    state = os.environ.get("XDG_STATE_HOME", "")
+    base = Path(state) if state and Path(state).is_absolute() else Path.home() / ".local" / "state"
+    return base / "dslp-tui" / "errors.log"
+
+
+def _log_traceback() -> Path | None:
+    """Append the current traceback to the error log, owner-only; None when it cannot be written."""
+    import time
+    import traceback
+
+    path = error_log_path()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8", errors="replace") as log:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            log.write(f"--- {stamp} dslp-tui {__version__}\n{traceback.format_exc()}\n")
+    except OSError:
+        return None
+    return path
 
 
 def _workspace(root: Path):
@@ -145,25 +269,36 @@ def _status(workspace, args) -> int:
         raise CliError(str(error)) from None
     board = build_board(snapshot, workspace.config, show_closed=not args.open)
     if args.json:
-        print(json.dumps(status_json(workspace, board), indent=2, ensure_ascii=False))
+        _write(_escape_c1(json.dumps(status_json(workspace, board), indent=2, ensure_ascii=False)))
         return 0
     glyphs = ASCII if (args.ascii or workspace.config.ascii or not _utf8_stdout()) else UNICODE
     repo = board.repo
     if repo:
         dirty = ", uncommitted changes" if repo.dirty else ""
-        print(f"{workspace.name} · on {repo.current_branch or '(detached)'} · base {repo.base}{dirty}")
+        _say(f"{workspace.name} · on {repo.current_branch or '(detached)'} · base {repo.base}{dirty}")
     if not board.groups:
-        print("No DSLP issues yet. Create an Ask: dslp-tui new ask 'Your question'")
+        _say("No DSLP issues yet. Create an Ask: dslp-tui new ask 'Your question'")
     for group in board.groups:
         if group.ask:
-            print("".join(text for text, _ in ask_segments(group, glyphs, 78)).rstrip())
+            _say("".join(text for text, _ in ask_segments(group, glyphs, 78)).rstrip())
         else:
-            print("Not linked to an Ask")
+            _say("Not linked to an Ask")
         for kind, rows in group.children.items():
-            print(f"  {kind.value if kind else 'Other'}")
+            _say(f"  {kind.value if kind else 'Other'}")
             for row in rows:
-                print("    " + "".join(text for text, _ in row_segments(row, glyphs, 74, board.has_pulls)).rstrip())
+                _say("    " + "".join(text for text, _ in row_segments(row, glyphs, 74, board.has_pulls)).rstrip())
     return 0
+
+
+_C1 = re.compile("[\x7f-\x9f]")
+
+
+def _escape_c1(text: str) -> str:
+    """JSON with DEL and C1 controls written as ``\\u00XX``: the same data, inert on a terminal.
+
+    ``json.dumps`` already escapes C0 controls; these can only occur inside strings.
+    """
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _utf8_stdout() -> bool:
@@ -224,15 +359,12 @@ def _new(workspace, args) -> int:
     from dslp_tui.model import IssueDraft
     from dslp_tui.process import parse_sections, template
     from dslp_tui.tracker import TrackerError
-    from dslp_tui.workspace import ValidationError
+    from dslp_tui.workspace import IssueNotFound, ValidationError
 
     tpl = template(args.kind)
     sections: dict[str, str] = {}
     if args.body_file:
-        try:
-            text = sys.stdin.read() if str(args.body_file) == "-" else args.body_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CliError(f"cannot read {args.body_file}: {error}", EXIT_USAGE) from None
+        text = read_body_file(args.body_file)
         sections = parse_sections(text)
         headings = [s.heading for s in tpl.sections]
         if not sections and text.strip():
@@ -247,24 +379,61 @@ def _new(workspace, args) -> int:
     draft = IssueDraft(template=tpl.id, title=args.title, sections=sections, parent=args.ask, based_on=args.based_on)
     try:
         issue = workspace.create_issue(draft)
+    except IssueNotFound as error:
+        raise CliError(str(error)) from None
     except ValidationError as error:
         raise CliError(str(error), EXIT_USAGE) from None
     except TrackerError as error:
         raise CliError(f"{error} (your draft is kept in {workspace.drafts.directory})") from None
-    print(issue.number)
+    _say(issue.number)
     return 0
+
+
+def read_body_file(path: Path) -> str:
+    """The text of ``--body-file`` (``-``: stdin), at most :data:`BODY_FILE_CAP` bytes of UTF-8.
+
+    Reads one byte past the cap, so ``/dev/zero`` or an endless pipe is refused, not swallowed.
+    """
+    name = f"--body-file {path}"
+    try:
+        if str(path) == "-":
+            stdin = getattr(sys.stdin, "buffer", None)
+            data = stdin.read(BODY_FILE_CAP + 1) if stdin else sys.stdin.read(BODY_FILE_CAP + 1).encode()
+        else:
+            with path.open("rb") as file:
+                data = file.read(BODY_FILE_CAP + 1)
+    except OSError as error:
+        reason = {FileNotFoundError: "no such file", IsADirectoryError: "is a directory"}.get(type(error))
+        raise CliError(f"{name}: {reason or (error.strerror or str(error)).lower()}", EXIT_USAGE) from None
+    if len(data) > BODY_FILE_CAP:
+        raise CliError(f"{name}: larger than {BODY_FILE_CAP // (1024 * 1024)} MiB; an issue body is text", EXIT_USAGE)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CliError(
+            f"{name}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); save it as UTF-8",
+            EXIT_USAGE,
+        ) from None
 
 
 def _branch(workspace, args) -> int:
     from dslp_tui.sources.git import GitError
     from dslp_tui.tracker import TrackerError
+    from dslp_tui.workspace import NeedsConfirmation
 
     try:
-        result = workspace.start_work(args.number, checkout=not args.no_checkout)
+        result = workspace.start_work(
+            args.number,
+            checkout=not args.no_checkout,
+            allow_closed=args.allow_closed,
+            during_bisect=args.during_bisect,
+        )
+    except NeedsConfirmation as error:
+        raise CliError(f"{error} with --{error.option.replace('_', '-')}") from None
     except (GitError, TrackerError) as error:
         raise CliError(str(error)) from None
     for note in result.notes:
-        print(note)
+        _say(note)
     return 0
 
 
@@ -286,7 +455,7 @@ def _init(root: Path, config, args) -> int:
         config = replace(config, tracker=kind, github_repo=args.github_repo or config.github_repo)
         tracker = make_tracker(config, git)
         for line in run_init(git.root, config, kind, args.github_repo, tracker, args.dry_run):
-            print(line)
+            _say(line)
     except (GitError, TrackerError) as error:
         raise CliError(str(error)) from None
     except ConfigError as error:
@@ -301,7 +470,7 @@ def _demo(args) -> int:
         root = create_demo(args.path)
     except DemoError as error:
         raise CliError(str(error), EXIT_USAGE) from None
-    print(f"demo project: {root}")
+    _say(f"demo project: {root}")
     if args.no_open:
         return 0
     return _open_board(root, args.ascii)

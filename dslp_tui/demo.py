@@ -43,16 +43,41 @@ def create_demo(path: Path | None = None) -> Path:
     if path is None:
         path = Path(tempfile.mkdtemp(prefix="dslp-demo-")) / "churn-model"
     path = path.resolve()
-    if path.exists() and any(path.iterdir()):
-        if (path / ".git" / "dslp" / "demo").exists():
-            return path
-        raise DemoError(f"{path} exists and is not empty; choose a new --path")
-    path.mkdir(parents=True, exist_ok=True)
+    if _prepare(path):
+        return path
     clock = _Clock()
     git = _Git(path, clock)
-    _build(path, git, clock)
-    (path / ".git" / "dslp" / "demo").write_text("created by dslp-tui demo\n", encoding="utf-8")
+    try:
+        _build(path, git, clock)
+        (path / ".git" / "dslp" / "demo").write_text("created by dslp-tui demo\n", encoding="utf-8")
+    except OSError as error:  # git missing, the disk full: say so in one line
+        reason = (error.strerror or type(error).__name__).lower()
+        what = f" ({error.filename})" if error.filename else ""
+        raise DemoError(f"cannot create the demo at {path}: {reason}{what}") from None
     return path
+
+
+def _prepare(path: Path) -> bool:
+    """Make ``path`` an empty directory to build in; True when a demo is already there.
+
+    Every way it can fail is one :class:`DemoError` naming the place and what to do.
+    """
+    try:
+        blocker = next((p for p in (path, *path.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise DemoError(f"{blocker} is a file, not a directory; choose another --path")
+        if path.is_dir() and any(path.iterdir()):
+            if (path / ".git" / "dslp" / "demo").exists():
+                return True
+            raise DemoError(f"{path} exists and is not empty; choose a new --path")
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".dslp-demo-probe"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        reason = (error.strerror or type(error).__name__).lower()
+        raise DemoError(f"cannot create the demo at {path}: {reason}; choose another --path") from None
+    return False
 
 
 class _Git:

@@ -35,6 +35,22 @@ class ValidationError(ValueError):
     """A draft that cannot be filed as it is; the message says which field and why."""
 
 
+class IssueNotFound(ValidationError):
+    """A draft names an issue the tracker does not have (the CLI: the operation failed, exit 1)."""
+
+
+class NeedsConfirmation(Exception):
+    """:meth:`Workspace.start_work` stopped before changing anything: the person must confirm.
+
+    ``str(error)`` says why; after a yes, call again with ``**{error.option: True}``
+    (the CLI's flag is the option with dashes: ``--allow-closed``, ``--during-bisect``).
+    """
+
+    def __init__(self, message: str, option: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
 # Where a new child is listed in its Ask's body (the Ask "lists them in its sections").
 ASK_SECTION_FOR: dict[Kind, str] = {
     Kind.DATA: "Data Requirements",
@@ -100,7 +116,7 @@ class Workspace:
         try:
             return self.tracker.get_issue(number)
         except TrackerError:
-            raise ValidationError(f"{field_name}: issue #{number} does not exist") from None
+            raise IssueNotFound(f"{field_name}: issue #{number} does not exist") from None
 
     def create_issue(self, draft: IssueDraft) -> Issue:
         """File a draft: validated, rendered from its template, labelled, linked to its Ask.
@@ -143,14 +159,18 @@ class Workspace:
         kind_key = issue.kind.key if issue.kind and issue.kind is not Kind.ASK else None
         return branch_name(issue.number, issue.title, self.config.prefix(kind_key))
 
-    def start_work(self, number: int, *, checkout: bool = True) -> StartResult:
+    def start_work(
+        self, number: int, *, checkout: bool = True, allow_closed: bool = False, during_bisect: bool = False
+    ) -> StartResult:
         """Create (or reuse) the DSLP branch for issue ``number``, check it out, push it.
 
         Where the tracker has pull requests, also open a draft PR for the branch once it is
         on the remote (GitHub refuses one for a branch with no commits yet: that is a note,
-        and pressing ``b`` again later opens it).
+        and pressing ``b`` again later opens it). Work on a closed issue, or a checkout in the
+        middle of a ``git bisect``, raises :class:`NeedsConfirmation` unless already allowed.
         """
         issue = self.tracker.get_issue(number)
+        self._confirm_start(issue, checkout=checkout, allow_closed=allow_closed, during_bisect=during_bisect)
         own = [b for b in self.load_branches() if b.issue == number]
         existing = primary_branch(own)
         name = existing.name if existing else self.branch_for(issue)
@@ -160,6 +180,18 @@ class Workspace:
             on_remote = result.pushed or any(b.name == name and b.remote for b in own)
             self._open_draft_pull(issue, name, base, on_remote, result)
         return result
+
+    def _confirm_start(self, issue: Issue, *, checkout: bool, allow_closed: bool, during_bisect: bool) -> None:
+        if issue.state == "closed" and not allow_closed:
+            raise NeedsConfirmation(
+                f"issue #{issue.number} is closed; reopen it, or start work on it anyway", "allow_closed"
+            )
+        if checkout and not during_bisect and self.git.bisect_in_progress():
+            raise NeedsConfirmation(
+                "a git bisect is in progress and checking out the branch would move it; "
+                "finish it (git bisect reset), or check out anyway",
+                "during_bisect",
+            )
 
     def _open_draft_pull(self, issue: Issue, head: str, base: str, on_remote: bool, result: StartResult) -> None:
         if not on_remote:

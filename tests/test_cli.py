@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,9 +17,21 @@ from dslp_tui.cli import main
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    status = main(list(argv))
+    try:
+        status = main(list(argv))
+    except SystemExit as exit:  # argparse's usage errors
+        status = exit.code
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def one_line(err: str) -> str:
+    """The single ``dslp-tui...`` line every failure prints to stderr."""
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("dslp-tui")
+    return lines[0]
 
 
 def new(capsys, repo: Path, *argv: str) -> int:
@@ -212,7 +228,6 @@ def test_new_prints_the_number_and_files_the_template(capsys, git_repo):
     ("argv", "message"),
     [
         (["experiment", "GBM"], "ask: a Experiment issue belongs to an Ask"),
-        (["experiment", "GBM", "--ask", "9"], "ask: issue #9 does not exist"),
         (["ask", "   "], "title: a title is required"),
         (["model", "churn", "--ask", "1", "--based-on", "1"], "based on: #1 is not an Experiment issue"),
     ],
@@ -257,12 +272,6 @@ def test_new_with_a_body_file_that_has_foreign_sections(capsys, git_repo, tmp_pa
     assert status == 2
     assert "'Budget' is not a section of the Ask template" in err
     assert "Problem Statement" in err
-
-
-def test_new_with_a_missing_body_file(capsys, git_repo, tmp_path):
-    status, _, err = run(capsys, "--repo", str(git_repo), "new", "ask", "A", "--body-file", str(tmp_path / "nope.md"))
-    assert status == 2
-    assert "cannot read" in err
 
 
 # --- branch -----------------------------------------------------------------------------------
@@ -375,3 +384,296 @@ def test_demo_reuses_an_existing_demo_and_refuses_other_directories(capsys, tmp_
     assert status == 2
     assert "not empty" in err
     assert sorted(p.name for p in busy.iterdir()) == ["notes.txt"]
+
+
+# --- every failure is one line and an exit status -----------------------------------------------
+
+HUGE = "99999999999999999999999"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["new", "experiment", "GBM", "--ask", HUGE],
+        ["new", "model", "churn", "--ask", "1", "--based-on", HUGE],
+        ["branch", HUGE],
+        ["branch", "2147483648"],
+        ["branch", "0"],
+        ["branch", "-3"],
+        ["branch", "seven"],
+    ],
+)
+def test_a_malformed_issue_number_is_a_usage_error(capsys, git_repo, argv):
+    new(capsys, git_repo, "ask", "Reduce churn")
+    status, out, err = run(capsys, "--repo", str(git_repo), *argv)
+    assert (status, out) == (2, "")
+    assert f"{argv[-1]} is not an issue number" in one_line(err)
+
+
+def test_the_largest_issue_number_is_accepted_and_does_not_exist(capsys, git_repo):
+    status, _, err = run(capsys, "--repo", str(git_repo), "branch", "2147483647")
+    assert status == 1
+    assert "issue #2147483647 does not exist" in one_line(err)
+
+
+def test_other_usage_errors_are_one_line(capsys, git_repo):
+    status, _, err = run(capsys, "--repo", str(git_repo), "new", "bug", "x")
+    assert status == 2
+    assert "invalid choice: 'bug'" in one_line(err)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["new", "experiment", "GBM", "--ask", "9"], "ask: issue #9 does not exist"),
+        (["new", "model", "churn", "--ask", "1", "--based-on", "9"], "based on: issue #9 does not exist"),
+        (["branch", "9"], "issue #9 does not exist"),
+    ],
+)
+def test_a_missing_issue_is_a_failed_operation_everywhere(capsys, git_repo, argv, message):
+    new(capsys, git_repo, "ask", "Reduce churn")
+    status, out, err = run(capsys, "--repo", str(git_repo), *argv)
+    assert (status, out) == (1, "")
+    assert message in one_line(err)
+
+
+def test_repo_that_does_not_exist_even_inside_a_repository(capsys, git_repo):
+    missing = git_repo / "no" / "such"
+    status, out, err = run(capsys, "--repo", str(missing), "status")
+    assert (status, out) == (2, "")
+    assert f"--repo {missing}: no such directory" in one_line(err)
+
+
+def test_repo_that_is_a_file(capsys, git_repo):
+    status, out, err = run(capsys, "--repo", str(git_repo / "README.md"), "status")
+    assert (status, out) == (2, "")
+    assert "README.md: not a directory" in one_line(err)
+
+
+# --- --body-file ------------------------------------------------------------------------------
+
+
+def test_body_file_larger_than_the_cap(capsys, git_repo, tmp_path):
+    big = tmp_path / "big.md"
+    big.write_bytes(b"x" * (1024 * 1024 + 1))
+    status, out, err = run(capsys, "--repo", str(git_repo), "new", "ask", "A", "--body-file", str(big))
+    assert (status, out) == (2, "")
+    assert f"--body-file {big}: larger than 1 MiB" in one_line(err)
+    assert status_json(capsys, git_repo)["asks"] == []
+
+
+def test_body_file_of_exactly_the_cap_is_read(capsys, git_repo, tmp_path):
+    body = tmp_path / "body.md"
+    body.write_bytes(b"x" * (1024 * 1024))
+    assert new(capsys, git_repo, "ask", "A", "--body-file", str(body)) == 1
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_body_file_that_never_ends(capsys, git_repo):
+    status, _, err = run(capsys, "--repo", str(git_repo), "new", "ask", "A", "--body-file", "/dev/zero")
+    assert status == 2
+    assert "--body-file /dev/zero: larger than 1 MiB" in one_line(err)
+
+
+def test_body_on_stdin_larger_than_the_cap(capsys, git_repo, monkeypatch):
+    class Stdin(io.StringIO):
+        buffer = io.BytesIO(b"y" * (2 * 1024 * 1024))
+
+    monkeypatch.setattr("sys.stdin", Stdin())
+    status, _, err = run(capsys, "--repo", str(git_repo), "new", "ask", "A", "--body-file", "-")
+    assert status == 2
+    assert "--body-file -: larger than 1 MiB" in one_line(err)
+
+
+def test_body_file_that_is_not_utf8(capsys, git_repo, tmp_path):
+    latin = tmp_path / "latin.md"
+    latin.write_bytes("## Problem Statement\n\ncaf\u00e9\n".encode("latin-1"))
+    status, _, err = run(capsys, "--repo", str(git_repo), "new", "ask", "A", "--body-file", str(latin))
+    assert status == 2
+    assert f"--body-file {latin}: not UTF-8 text" in one_line(err)
+
+
+def test_body_file_that_is_a_directory(capsys, git_repo, tmp_path):
+    status, _, err = run(capsys, "--repo", str(git_repo), "new", "ask", "A", "--body-file", str(tmp_path))
+    assert status == 2
+    assert f"--body-file {tmp_path}: is a directory" in one_line(err)
+
+
+def test_body_file_that_is_missing_is_one_line(capsys, git_repo, tmp_path):
+    missing = tmp_path / "nope.md"
+    status, _, err = run(capsys, "--repo", str(git_repo), "new", "ask", "A", "--body-file", str(missing))
+    assert status == 2
+    assert f"--body-file {missing}: no such file" in one_line(err)
+
+
+# --- demo --path ------------------------------------------------------------------------------
+
+
+def test_demo_path_that_is_a_file(capsys, tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("mine\n")
+    status, out, err = run(capsys, "demo", "--no-open", "--path", str(target))
+    assert (status, out) == (2, "")
+    assert f"{target} is a file" in one_line(err)
+    assert target.read_text() == "mine\n"
+
+
+def test_demo_path_under_a_file(capsys, tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("mine\n")
+    status, out, err = run(capsys, "demo", "--no-open", "--path", str(target / "demo"))
+    assert (status, out) == (2, "")
+    assert f"{target} is a file" in one_line(err)
+
+
+def test_demo_path_in_a_directory_that_is_not_empty_is_one_line(capsys, tmp_path):
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "x").write_text("x")
+    status, _, err = run(capsys, "demo", "--no-open", "--path", str(tmp_path / "busy"))
+    assert status == 2
+    assert "is not empty" in one_line(err)
+
+
+def _unwritable_place(tmp_path: Path) -> Path:
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
+        return locked / "demo"
+    if not Path("/sys/kernel").is_dir():  # root writes anywhere but in sysfs
+        pytest.skip("needs a place even root cannot write")
+    return Path("/sys/dslp-demo")
+
+
+def test_demo_path_in_an_unwritable_place(capsys, tmp_path):
+    target = _unwritable_place(tmp_path)
+    status, out, err = run(capsys, "demo", "--no-open", "--path", str(target))
+    assert (status, out) == (2, "")
+    assert f"cannot create the demo at {target}" in one_line(err)
+    assert not target.exists()
+
+
+# --- branch: closed issues and bisects ask first -----------------------------------------------
+
+
+def test_branch_on_a_closed_issue_needs_allow_closed(capsys, git_repo, git):
+    new(capsys, git_repo, "ask", "Reduce churn")
+    from dslp_tui.workspace import Workspace
+
+    Workspace.open(git_repo).tracker.update_issue(1, state="closed")
+    status, out, err = run(capsys, "--repo", str(git_repo), "branch", "1")
+    assert (status, out) == (1, "")
+    line = one_line(err)
+    assert "issue #1 is closed" in line and "--allow-closed" in line
+    assert git.current(git_repo) == "main"
+    status, out, err = run(capsys, "--repo", str(git_repo), "branch", "1", "--allow-closed")
+    assert status == 0, err
+    assert git.current(git_repo) == "1-reduce-churn"
+
+
+def test_branch_during_a_bisect_needs_during_bisect(capsys, git_repo, git):
+    new(capsys, git_repo, "ask", "Reduce churn")
+    first = git.sha(git_repo, "HEAD")
+    git.commit(git_repo, "second")
+    git(git_repo, "bisect", "start", "HEAD", first)
+    status, out, err = run(capsys, "--repo", str(git_repo), "branch", "1")
+    assert (status, out) == (1, "")
+    line = one_line(err)
+    assert "bisect is in progress" in line and "--during-bisect" in line
+    assert git(git_repo, "branch", "--list", "1-reduce-churn") == ""
+    status, _, err = run(capsys, "--repo", str(git_repo), "branch", "1", "--during-bisect")
+    assert status == 0, err
+    assert git.current(git_repo) == "1-reduce-churn"
+
+
+# --- what the CLI prints is cleaned of terminal escapes -----------------------------------------
+
+C1_BRANCH = "tr\u009b31munk"  # a C1 CSI: git allows it in a branch name, a terminal acts on it
+
+
+def _no_controls(text: str) -> bool:
+    return not any(ord(c) < 32 and c not in "\n" or 0x7F <= ord(c) <= 0x9F for c in text)
+
+
+def test_status_and_branch_output_are_cleaned(capsys, tmp_path, git):
+    repo = git.init(tmp_path / "re\x1b]0;pwned\x07po")
+    git.commit(repo, "Initial commit")
+    git(repo, "checkout", "-q", "-b", C1_BRANCH)
+    new(capsys, repo, "ask", "Reduce churn")
+    status, out, _ = run(capsys, "--repo", str(repo), "status")
+    assert status == 0
+    assert _no_controls(out)
+    assert out.splitlines()[0] == "repo · on trunk · base main"
+    git(repo, "branch", f"1-{C1_BRANCH}", "main")  # the issue's branch, named by someone else
+    status, out, _ = run(capsys, "--repo", str(repo), "branch", "1", "--no-checkout")
+    assert status == 0
+    assert "1-trunk already exists" in out
+    assert _no_controls(out)
+
+
+def test_status_json_escapes_c1_controls_and_keeps_the_data(capsys, git_repo, git):
+    git(git_repo, "checkout", "-q", "-b", C1_BRANCH)
+    status, out, _ = run(capsys, "--repo", str(git_repo), "status", "--json")
+    assert status == 0
+    assert _no_controls(out)
+    assert json.loads(out)["repository"]["current_branch"] == C1_BRANCH
+
+
+def test_errors_are_cleaned_and_one_line(capsys, tmp_path):
+    missing = tmp_path / "x\x1b[2Jy\nz"
+    status, _, err = run(capsys, "--repo", str(missing), "status")
+    assert status == 2
+    assert _no_controls(one_line(err))
+
+
+def test_demo_project_line_is_cleaned(capsys, tmp_path):
+    status, out, err = run(capsys, "demo", "--no-open", "--path", str(tmp_path / "d\x1b[31memo"))
+    assert status == 0, err
+    assert out == f"demo project: {tmp_path}/demo\n"
+
+
+# --- last resorts: unexpected errors and a closed stdout ---------------------------------------
+
+
+def test_an_unexpected_error_is_one_line_and_logged_privately(capsys, git_repo, monkeypatch, tmp_path):
+    state = tmp_path / "state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+
+    def boom(*_):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr("dslp_tui.cli._status", boom)
+    status, out, err = run(capsys, "--repo", str(git_repo), "status")
+    assert (status, out) == (1, "")
+    log = state / "dslp-tui" / "errors.log"
+    line = one_line(err)
+    assert "internal error: RuntimeError: boom second line" in line
+    assert str(log) in line and "please report" in line
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert stat.S_IMODE(log.parent.stat().st_mode) == 0o700
+    text = log.read_text()
+    assert "Traceback" in text and "RuntimeError: boom" in text
+
+
+def test_a_closed_stdout_ends_quietly(git_repo, tmp_path):
+    script = Path(sys.executable).parent / "dslp-tui"
+    assert run_with_closed_stdout(script, "--repo", str(git_repo), "new", "ask", "A") == (141, b"")
+    assert run_with_closed_stdout(script, "--repo", str(git_repo), "status") == (141, b"")
+
+
+def run_with_closed_stdout(*argv) -> tuple[int, bytes]:
+    """Run with stdout a pipe nobody reads (``dslp-tui status | head -0``): every write fails."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([str(a) for a in argv], stdout=write_end, stderr=subprocess.PIPE, timeout=60)
+    finally:
+        os.close(write_end)
+    return done.returncode, done.stderr
+
+
+def test_demo_without_git_on_the_path(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    status, out, err = run(capsys, "demo", "--no-open", "--path", str(tmp_path / "demo"))
+    assert (status, out) == (2, "")
+    assert f"cannot create the demo at {tmp_path / 'demo'}: no such file or directory (git)" in one_line(err)

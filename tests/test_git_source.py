@@ -528,6 +528,31 @@ def test_start_branch_refuses_during_a_merge(repo_with_remote, git):
     assert (repo / ".git" / "MERGE_HEAD").exists()  # nothing aborted behind our back
 
 
+def bisecting(git, repo: Path) -> None:
+    """Start a real ``git bisect`` between the first commit and a newer one."""
+    first = git.sha(repo, "HEAD")
+    git.commit(repo, "second")
+    git.commit(repo, "third")
+    git(repo, "bisect", "start", "HEAD", first)
+
+
+def test_a_bisect_in_progress_is_detected(git_repo, git):
+    source = GitSource(git_repo)
+    assert source.bisect_in_progress() is False
+    bisecting(git, git_repo)
+    assert source.bisect_in_progress() is True
+    git(git_repo, "bisect", "reset")
+    assert source.bisect_in_progress() is False
+
+
+def test_a_bisect_in_a_linked_worktree_is_detected_there_only(git_repo, git, tmp_path):
+    other = tmp_path / "other"
+    git(git_repo, "worktree", "add", "-q", str(other), "-b", "side")
+    bisecting(git, other)
+    assert GitSource(other).bisect_in_progress() is True
+    assert GitSource(git_repo).bisect_in_progress() is False
+
+
 def test_start_branch_without_a_remote(git_repo, git):
     result = GitSource(git_repo).start_branch("experiment/5-x", "main")
     assert (result.created, result.checked_out, result.pushed) == (True, True, False)

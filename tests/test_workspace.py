@@ -11,7 +11,7 @@ from dslp_tui.model import IssueDraft
 from dslp_tui.process import ASK_REFERENCE, BASED_ON_EXPERIMENT, Kind, parse_reference, parse_sections, template
 from dslp_tui.sources.git import GitError, NotAGitRepository
 from dslp_tui.tracker import TrackerError
-from dslp_tui.workspace import ValidationError, Workspace
+from dslp_tui.workspace import NeedsConfirmation, ValidationError, Workspace
 
 
 @pytest.fixture
@@ -309,6 +309,32 @@ def test_start_work_on_a_dirty_tree_is_refused(ws, ask, repo_with_remote):
     (repo_with_remote / "README.md").write_text("edited\n")
     with pytest.raises(GitError, match="stash"):
         ws.start_work(ask)
+
+
+def test_start_work_on_a_closed_issue_asks_first(ws, ask, git, repo_with_remote):
+    ws.tracker.update_issue(ask, state="closed")
+    with pytest.raises(NeedsConfirmation, match=f"issue #{ask} is closed") as info:
+        ws.start_work(ask)
+    assert info.value.option == "allow_closed"
+    assert heads(git, repo_with_remote) == ["main"]  # nothing done before asking
+    result = ws.start_work(ask, **{info.value.option: True})
+    assert result.checked_out
+    assert git.current(repo_with_remote) == result.branch
+
+
+def test_start_work_during_a_bisect_asks_before_moving_head(ws, ask, git, repo_with_remote):
+    first = git.sha(repo_with_remote, "HEAD")
+    git.commit(repo_with_remote, "second")
+    git(repo_with_remote, "bisect", "start", "HEAD", first)
+    detached = git.sha(repo_with_remote, "HEAD")
+    with pytest.raises(NeedsConfirmation, match="bisect is in progress") as info:
+        ws.start_work(ask)
+    assert info.value.option == "during_bisect"
+    assert git.sha(repo_with_remote, "HEAD") == detached
+    assert heads(git, repo_with_remote) == ["main"]
+    assert ws.start_work(ask, checkout=False).created  # HEAD stays put: nothing to ask
+    assert git.sha(repo_with_remote, "HEAD") == detached
+    assert ws.start_work(ask, during_bisect=True).checked_out
 
 
 def test_dslp_toml_prefixes_labels_and_push_are_respected(repo_with_remote, git, origin):

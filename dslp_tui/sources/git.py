@@ -127,6 +127,13 @@ class GitSource:
                 return what
         return None
 
+    def bisect_in_progress(self) -> bool:
+        """``git bisect`` is under way in this worktree (git itself checks ``BISECT_LOG``).
+
+        Checking out a branch then is allowed but moves the bisect's HEAD, so callers ask first.
+        """
+        return (Path(self.repo.git_dir) / "BISECT_LOG").exists()
+
     # --- branch states ------------------------------------------------------------------------
 
     def snapshot(self, prefixes: dict[str, str], configured_base: str, remote: str) -> tuple[RepoState, list[Branch]]:
