@@ -45,8 +45,8 @@ counts and diff stats come from it, and a merge really writes the merge (or squa
 commit to the base branch of ``origin``, as GitHub does. Merging into the default branch closes
 the issues the pull request's title or body closes ("Closes #12", "fixes #3"...).
 
-The state API (``add_issue``, ``add_label``, ``add_comment``, ``add_pull``, ``link_sub_issue``)
-sets up state without requests and without GitHub's checks beyond consistency (ValueError);
+The state API (``add_issue``, ``add_label``, ``add_comment``, ``add_pull``, ``link_sub_issue``,
+``remove_issue``) sets up state without requests and without GitHub's checks beyond consistency (ValueError);
 ``issues``, ``pulls``, ``labels``, ``comments`` and ``sub_issues`` read it back, rendered as the
 API would answer (``issues`` holds pull requests too: they share one number sequence).
 
@@ -759,6 +759,7 @@ class GitHubEmulator:
         draft: bool = False,
         state: str = "open",
         merged: bool = False,
+        labels: Iterable[str] = (),
     ) -> dict[str, Any]:
         """Create a pull request without GitHub's checks (origin is only read for shas)."""
         with self._state_api():
@@ -777,6 +778,7 @@ class GitHubEmulator:
                 draft=draft,
             )
             issue.pull = pull
+            issue.labels = [self._label_for(name).id for name in labels]
             if merged:
                 pull.merged = True
                 pull.merged_at = self._now()
@@ -786,6 +788,21 @@ class GitHubEmulator:
             elif state == "closed":
                 self._close(issue, None)
             return self._pull_json(issue, full=True)
+
+    def remove_issue(self, number: int) -> None:
+        """The issue is deleted or transferred to another repository: gone from every list, 404 here.
+
+        Its comments go with it and its sub-issue links are cut, as on GitHub.
+        """
+        with self._state_api():
+            issue = self._issue(number)
+            if issue.parent is not None:
+                self._issues[issue.parent].children.remove(number)
+            for child in issue.children:
+                self._issues[child].parent = None
+            for comment_id in [c.id for c in self._comments.values() if c.issue == number]:
+                del self._comments[comment_id]
+            del self._issues[number]
 
     def link_sub_issue(self, parent: int, child: int) -> None:
         with self._state_api():
