@@ -116,8 +116,8 @@ def repo_with_remote(git_repo: Path, origin: Path, git: Git) -> Path:
 
 
 @pytest.fixture
-def demo_repo(tmp_path: Path) -> Path:
-    """The ``dslp-tui demo`` project, created fresh at ``tmp_path/churn-model``."""
+def demo(tmp_path: Path) -> Path:
+    """The ``dslp-tui demo`` project (fixed dates and content), created fresh at ``tmp_path/churn-model``."""
     from dslp_tui.demo import create_demo
 
     return create_demo(tmp_path / "churn-model")

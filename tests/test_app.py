@@ -23,13 +23,6 @@ from board_driver import labels, settle, tree
 SIZE = (120, 40)
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    from dslp_tui.demo import create_demo
-
-    return create_demo(tmp_path / "churn-model")
-
-
 def move_to(app: DslpApp, key: str) -> None:
     """Put the cursor on the node whose data key is ``key`` (e.g. ``issue-5``, ``ask-1``)."""
     screen = app.screen

@@ -362,8 +362,8 @@ def test_demo_creates_a_repository_whose_status_shows_the_whole_process(capsys, 
         assert (facts["ahead_base"], facts["behind_base"]) == git.ahead_behind(path, "main", name), name
 
 
-def test_demo_text_status(capsys, demo_repo):
-    status, out, _ = run(capsys, "--repo", str(demo_repo), "status")
+def test_demo_text_status(capsys, demo):
+    status, out, _ = run(capsys, "--repo", str(demo), "status")
     assert status == 0
     assert "#1 Ask Reduce customer churn" in out
     assert "Not linked to an Ask" in out

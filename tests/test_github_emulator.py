@@ -654,6 +654,24 @@ def test_state_api_and_log(github: GitHubEmulator, api: Api) -> None:
     assert github.count("patch", counted=True) == 1
 
 
+def test_removed_issues_leave_every_list(github: GitHubEmulator, api: Api) -> None:
+    github.add_issue("Ask", labels=["Ask"])
+    github.add_issue("Data", parent=1)
+    github.add_issue("Explore", parent=2)
+    github.add_comment(2, "a note")
+    github.add_comment(1, "kept")
+    labelled = github.add_pull("feature", title="Model", labels=["Model"])
+    assert [label["name"] for label in labelled["labels"]] == ["Model"]
+    github.remove_issue(2)
+    assert sorted(github.issues) == [1, 3, 4] and github.sub_issues == {}
+    assert github.issues[3]["parent_issue_url"] is None
+    assert list(github.comments) == [1]
+    assert [i["number"] for i in api("GET", "/issues?state=all").json()] == [4, 3, 1]
+    assert api("GET", "/issues/2").status_code == 404
+    with pytest.raises(ValueError):
+        github.remove_issue(2)
+
+
 # ---------------------------------------------------------------------------- validation
 
 

@@ -159,6 +159,60 @@ def test_a_refresh_of_1000_issues_and_200_pulls_is_cheap_then_free(github: GitHu
     assert github.count(counted=True) == 1
 
 
+# --- keeping in step (GitHubTracker._synced) -------------------------------------------------
+
+
+def test_a_refresh_after_more_than_a_page_changed_reads_every_changed_page(github: GitHubEmulator) -> None:
+    for n in range(1, 251):
+        github.add_issue(f"work {n}", labels=["Experiment"])
+    store = tracker(github)
+    assert len(store.list_issues()) == 250
+    github.advance_time(60)
+    elsewhere = tracker(github)
+    for number in range(1, 151):  # 150 changed: all of page 1 and half of page 2
+        elsewhere.update_issue(number, title=f"work {number} (renamed)")
+    github.reset_log()
+    titles = {issue.number: issue.title for issue in store.list_issues()}
+    assert [n for n in range(1, 151) if titles[n] != f"work {n} (renamed)"] == []
+    assert all(titles[n] == f"work {n}" for n in range(151, 251))
+    assert github.count("GET", github.repo_path + "/issues") == 2  # the unchanged page 3 is not read
+
+
+def test_the_periodic_full_read_drops_deleted_and_transferred_issues(github: GitHubEmulator) -> None:
+    now = [1_000_000.0]
+    store = GitHubTracker("acme/churn-model", github.token, github.base_url, KINDS, clock=lambda: now[0])
+    kept = github.add_issue("Reduce churn", labels=["Ask"])["number"]
+    deleted = github.add_issue("GBM", labels=["Experiment"])["number"]
+    transferred = github.add_issue("CRM data", labels=["Data"])["number"]
+    assert [i.number for i in store.list_issues()] == [kept, deleted, transferred]
+    github.remove_issue(deleted)
+    github.remove_issue(transferred)  # moved to another repository: gone from this one's lists
+    now[0] += github_source.FULL_EVERY + 1
+    assert [i.number for i in store.list_issues()] == [kept]
+
+
+def test_a_pull_request_with_a_kind_label_is_never_an_issue(github: GitHubEmulator) -> None:
+    issue = github.add_issue("GBM", labels=["Experiment"])["number"]
+    github.add_pull("experiment/1-gbm", title="GBM", labels=["Experiment"])
+    store = tracker(github)
+    assert [i.number for i in store.list_issues()] == [issue]
+    github.advance_time(60)
+    github.add_pull("model/1-gbm", title="GBM model", labels=["Model"])  # seen by an incremental refresh
+    assert [i.number for i in store.list_issues()] == [issue]
+
+
+def test_comments_answered_304_come_from_the_cache(github: GitHubEmulator) -> None:
+    number = github.add_issue("GBM", labels=["Experiment"])["number"]
+    for n in range(120):  # two pages
+        github.add_comment(number, f"note {n}")
+    store = tracker(github)
+    first = [c.body for c in store.comments(number)]
+    assert first == [f"note {n}" for n in range(120)]
+    github.reset_log()
+    assert [c.body for c in store.comments(number)] == first
+    assert github.requests and all(r.status == 304 for r in github.requests)
+
+
 # --- writing ----------------------------------------------------------------------------------
 
 

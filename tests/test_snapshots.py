@@ -7,15 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from dslp_tui.app import build_app
-from dslp_tui.demo import create_demo
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    return create_demo(tmp_path / "churn-model")
 
 
 async def _loaded(pilot) -> None:
