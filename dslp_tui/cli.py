@@ -14,17 +14,15 @@ from pathlib import Path
 
 from dslp_tui import __version__
 from dslp_tui.config import ConfigError, load_config
-
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+from dslp_tui.errors import EXIT_FAILED, EXIT_USAGE, DslpError
 
 KIND_CHOICES = ("ask", "data", "data-creation", "explore", "experiment", "model")
 
 
-class CliError(Exception):
+class CliError(DslpError):
     def __init__(self, message: str, status: int = EXIT_FAILED) -> None:
         super().__init__(message)
-        self.status = status
+        self.status = self.exit_status = status
 
 
 def find_repo_root(path: Path) -> Path | None:
@@ -101,9 +99,9 @@ def main(argv: list[str] | None = None) -> int:
             return _new(workspace, args)
         if args.command == "branch":
             return _branch(workspace, args)
-    except CliError as error:
+    except DslpError as error:  # CliError and every other expected error: one line, its exit status
         _fail(str(error))
-        return error.status
+        return error.exit_status
     except KeyboardInterrupt:
         return 130
     return EXIT_USAGE

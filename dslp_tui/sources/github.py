@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,15 @@ from urllib.parse import urlparse
 
 from dslp_tui.model import Comment, Issue, IssueDraft, PullRequest
 from dslp_tui.process import Kind, LabelSpec, template
-from dslp_tui.tracker import TrackerError
+from dslp_tui.tracker import (  # the errors and RateInfo are importable from here too
+    AuthError,
+    NetworkError,
+    NotFoundError,
+    RateInfo,
+    RateLimited,
+    TrackerError,
+    ValidationFailed,
+)
 
 PER_PAGE = 100
 FULL_EVERY = 6 * 3600  # seconds between full reads of a list (to notice deleted issues)
@@ -41,30 +48,6 @@ BACKOFF_CAP = 8.0
 # How the PyGithub client is built; tests replace the pacing (PyGithub's defaults sleep
 # between requests). Reads are not paced; GitHub asks for a pause between writes.
 CLIENT_OPTIONS: dict[str, Any] = {"seconds_between_requests": None, "seconds_between_writes": 1.0, "timeout": 20}
-
-
-class AuthError(TrackerError):
-    """401: the token is missing, wrong or expired."""
-
-
-class NotFoundError(TrackerError):
-    """404: the repository or issue is gone, or the token cannot see it."""
-
-
-class ValidationFailed(TrackerError):
-    """422: GitHub refused the content; the message carries GitHub's own words."""
-
-
-class RateLimited(TrackerError):
-    """403/429 rate limiting: nothing more until ``reset_at`` (epoch seconds)."""
-
-    def __init__(self, message: str, reset_at: float) -> None:
-        super().__init__(message)
-        self.reset_at = reset_at
-
-
-class NetworkError(TrackerError):
-    """GitHub could not be reached at all."""
 
 
 # --- connecting -------------------------------------------------------------------------------
@@ -117,13 +100,6 @@ def find_token(host: str = "github.com", environ: dict[str, str] | None = None) 
 
 
 # --- the tracker ------------------------------------------------------------------------------
-
-
-@dataclass
-class RateInfo:
-    limit: int = -1
-    remaining: int = -1
-    reset_at: float = 0.0
 
 
 def _stamp(value: str | None) -> float:
@@ -473,14 +449,20 @@ class GitHubTracker:
         title: str | None = None,
         body: str | None = None,
         state: str | None = None,
-        state_reason: str | None = None,
+        parent: int | None = None,
     ) -> Issue:
-        changes: dict[str, Any] = {
-            k: v
-            for k, v in (("title", title), ("body", body), ("state", state), ("state_reason", state_reason))
-            if v is not None
-        }
+        """PATCH what changed; a new ``parent`` makes the issue that Ask's sub-issue instead."""
         url = f"/repos/{self.full_name}/issues/{number}"
+        if parent is not None:
+            _, _, current = self._get(url, None, None)
+            move = {"sub_issue_id": current["id"], "replace_parent": True}
+            parent_url = f"/repos/{self.full_name}/issues/{parent}/sub_issues"
+            self._call(lambda: self._requester.requestJsonAndCheck("POST", parent_url, input=move))
+        changes: dict[str, Any] = {
+            k: v for k, v in (("title", title), ("body", body), ("state", state)) if v is not None
+        }
+        if not changes:
+            return self.get_issue(number)
         _, data = self._call(lambda: self._requester.requestJsonAndCheck("PATCH", url, input=changes))
         return self._issue(self._extract_issue(data))
 
