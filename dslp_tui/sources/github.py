@@ -23,6 +23,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -472,7 +473,7 @@ class GitHubTracker:
             self._call(lambda: issue.add_to_labels(*add))
         for name in remove:
             with contextlib.suppress(NotFoundError):  # already gone: the wanted state holds
-                self._call(lambda name=name: issue.remove_from_labels(name))
+                self._call(partial(issue.remove_from_labels, name))
         return self.get_issue(number)
 
     def comment(self, number: int, body: str) -> Comment:
@@ -521,12 +522,12 @@ class GitHubTracker:
             if have is None:
                 changes.append(f"create label {spec.name!r} (#{spec.color})")
                 if not dry_run:
-                    self._call(lambda spec=spec: self._repo.create_label(spec.name, spec.color, spec.description))
+                    self._call(partial(self._repo.create_label, spec.name, spec.color, spec.description))
             elif have["color"].lower() != spec.color.lower() or have["description"] != spec.description:
                 changes.append(f"update label {spec.name!r} (#{spec.color}, description)")
                 if not dry_run:
                     label = self._repo.get_label(have["name"])
-                    self._call(lambda spec=spec, label=label: label.edit(spec.name, spec.color, spec.description))
+                    self._call(partial(label.edit, spec.name, spec.color, spec.description))
         return changes
 
 
