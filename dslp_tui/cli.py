@@ -18,9 +18,8 @@ from pathlib import Path
 
 from dslp_tui import __version__
 from dslp_tui.config import ConfigError, load_config
+from dslp_tui.errors import EXIT_FAILED, EXIT_USAGE, DslpError
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 EXIT_STDOUT_CLOSED = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 
 # GitHub's API types issue numbers as a GraphQL Int (signed 32 bits); SQLite's fit too.
@@ -30,10 +29,10 @@ BODY_FILE_CAP = 1024 * 1024  # GitHub holds at most 65536 characters in a body: 
 KIND_CHOICES = ("ask", "data", "data-creation", "explore", "experiment", "model")
 
 
-class CliError(Exception):
+class CliError(DslpError):
     def __init__(self, message: str, status: int = EXIT_FAILED) -> None:
         super().__init__(message)
-        self.status = status
+        self.status = self.exit_status = status
 
 
 def find_repo_root(path: Path) -> Path | None:
@@ -109,9 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         status = _run(args)
         _flush_stdout()  # a closed stdout shows here, not in the interpreter's exit
         return status
-    except CliError as error:
+    except DslpError as error:  # CliError and every other expected error: one line, its exit status
         _fail(str(error))
-        return error.status
+        return error.exit_status
     except KeyboardInterrupt:
         return 130
     except StdoutClosed:
@@ -207,36 +206,16 @@ def _silence_stdout() -> None:
 
 
 def _internal_error(error: BaseException) -> int:
-    log = _log_traceback()
-    where = f"details in {log}; please report it" if log else "please report it"
+    """The last resort: one line for the person, the traceback in the private error log."""
+    from dslp_tui.bugs import record_bug
+
+    try:
+        where = f"details in {record_bug(error)}; please report it"
+    except OSError:
+        where = "please report it"
     message = f"{error}" if len(str(error)) <= 300 else f"{str(error)[:299]}…"
     _fail(f"internal error: {type(error).__name__}: {message} ({where})")
     return EXIT_FAILED
-
-
-def error_log_path() -> Path:
-    """``$XDG_STATE_HOME/dslp-tui/errors.log`` (default ``~/.local/state/dslp-tui/errors.log``)."""
-    state = os.environ.get("XDG_STATE_HOME", "")
-    base = Path(state) if state and Path(state).is_absolute() else Path.home() / ".local" / "state"
-    return base / "dslp-tui" / "errors.log"
-
-
-def _log_traceback() -> Path | None:
-    """Append the current traceback to the error log, owner-only; None when it cannot be written."""
-    import time
-    import traceback
-
-    path = error_log_path()
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8", errors="replace") as log:
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-            log.write(f"--- {stamp} dslp-tui {__version__}\n{traceback.format_exc()}\n")
-    except OSError:
-        return None
-    return path
 
 
 def _workspace(root: Path):

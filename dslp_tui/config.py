@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dslp_tui.errors import EXIT_USAGE, DslpError
 from dslp_tui.keynames import FIXED_KEYS, key_name
 from dslp_tui.process import LABELS
 from dslp_tui.text import one_line
@@ -59,8 +60,10 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
 _CHOICES = {("tracker", "kind"): ("local", "github"), ("runs", "source"): ("mlflow", "azureml", "none")}
 
 
-class ConfigError(Exception):
+class ConfigError(DslpError):
     """A ``dslp.toml`` problem, worded for the person who has to fix it."""
+
+    exit_status = EXIT_USAGE
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from dslp_tui.errors import EXIT_USAGE, DslpError
 from dslp_tui.model import IssueDraft
 
 START = 1772442000.0  # 2026-03-02 09:00 UTC
 AUTHOR = ("Dana Demo", "dana@example.com")
 
 
-class DemoError(Exception):
-    pass
+class DemoError(DslpError):
+    exit_status = EXIT_USAGE
 
 
 class _Clock:

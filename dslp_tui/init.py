@@ -16,6 +16,7 @@ import tomli_w
 from dslp_tui.config import CONFIG_NAME, Config, ConfigError, parse_config
 from dslp_tui.process import LABELS, TEMPLATES, Kind, Template
 from dslp_tui.text import one_line
+from dslp_tui.tracker import LabelSetup
 
 TEMPLATE_DIR = Path(".github") / "ISSUE_TEMPLATE"
 
@@ -87,10 +88,9 @@ def run_init(workspace_root: Path, config: Config, tracker_kind: str, repo: str,
         if not dry_run:
             (workspace_root / CONFIG_NAME).write_text(text, encoding="utf-8")
 
-    ensure = getattr(tracker, "ensure_labels", None)
-    if ensure is not None:
+    if isinstance(tracker, LabelSetup):
         specs = [replace(spec, name=one_line(config.label(spec.key))) for spec in LABELS]
-        changes = ensure(specs, dry_run=dry_run)
+        changes = tracker.ensure_labels(specs, dry_run=dry_run)
         report += [f"{'would ' if dry_run else ''}{change}" for change in changes] or ["ok: labels are up to date"]
     else:
         report.append("ok: the local tracker needs no labels set up")

@@ -89,14 +89,38 @@ class PullRequest:
 
 @dataclass(frozen=True)
 class Run:
-    """An experiment run (filled by the run sources of a later issue)."""
+    """One training or evaluation run, as any run source reports it (see ``runs.py``).
+
+    ``status`` is MLflow's word (SCHEDULED, RUNNING, FINISHED, FAILED, KILLED); other sources
+    map theirs onto it. Times are epoch seconds (0 / None: not known, not ended). ``branch``,
+    ``commit`` and ``issue`` tie the run to the board; ``metrics`` hold each metric's latest
+    value, the history is :class:`MetricPoint` s asked for on demand.
+    """
 
     id: str
     name: str
     branch: str
     status: str
     metrics: dict[str, float] = field(default_factory=dict)
-    created_at: float = 0.0
+    started_at: float = 0.0
+    ended_at: float | None = None
+    experiment: str = ""  # the source's grouping: an MLflow experiment, an AzureML experiment
+    commit: str = ""
+    issue: int | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    compute: str = ""  # where it ran: an AzureML compute target, "local" (empty: not said)
+    run_type: str = ""  # e.g. "command", "pipeline", "sweep" (AzureML job types); empty: plain run
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    """One logged value of a metric: what a history chart is drawn from."""
+
+    key: str
+    value: float
+    step: int = 0
+    timestamp: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import DraftStore
+from dslp_tui.errors import EXIT_USAGE, DslpError
 from dslp_tui.model import Issue, IssueDraft, Snapshot, primary_branch
 from dslp_tui.process import (
     ASK_REFERENCE,
@@ -28,11 +29,20 @@ from dslp_tui.process import (
     template,
 )
 from dslp_tui.sources.git import GitSource, StartResult
-from dslp_tui.tracker import Tracker, TrackerError
+from dslp_tui.tracker import PullRequests, Tracker, TrackerError
 
 
-class ValidationError(ValueError):
-    """A draft that cannot be filed as it is; the message says which field and why."""
+class ValidationError(DslpError, ValueError):
+    """A draft that cannot be filed as it is; the message says which field and why.
+
+    The message starts with the field ("title: ...", "ask: ...", "based on: ..."); that
+    name is also ``field``, so a form can point at it.
+    """
+
+    exit_status = EXIT_USAGE
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message, field=field or (message.partition(": ")[0] if ": " in message else None))
 
 
 class IssueNotFound(ValidationError):
@@ -176,7 +186,7 @@ class Workspace:
         name = existing.name if existing else self.branch_for(issue)
         base = self.git.base_branch(self.config.collaboration, self.config.remote)
         result = self.git.start_branch(name, base, checkout=checkout, push=self.config.push, remote=self.config.remote)
-        if hasattr(self.tracker, "open_pull"):
+        if isinstance(self.tracker, PullRequests):
             on_remote = result.pushed or any(b.name == name and b.remote for b in own)
             self._open_draft_pull(issue, name, base, on_remote, result)
         return result

@@ -15,16 +15,17 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from dslp_tui.errors import EXIT_USAGE, DslpError
 from dslp_tui.model import Branch, RepoState
 from dslp_tui.process import issue_number_from_branch
 
 
-class GitError(Exception):
+class GitError(DslpError):
     """A git problem worded for a person: what happened and what to do."""
 
 
 class NotAGitRepository(GitError):
-    pass
+    exit_status = EXIT_USAGE
 
 
 @dataclass

@@ -23,15 +23,23 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from dslp_tui.model import Comment, Issue, IssueDraft, PullRequest
 from dslp_tui.process import Kind, LabelSpec, template
-from dslp_tui.tracker import TrackerError
+from dslp_tui.tracker import (  # the errors and RateInfo are importable from here too
+    AuthError,
+    NetworkError,
+    NotFoundError,
+    RateInfo,
+    RateLimited,
+    TrackerError,
+    ValidationFailed,
+)
 
 PER_PAGE = 100
 FULL_EVERY = 6 * 3600  # seconds between full reads of a list (to notice deleted issues)
@@ -42,30 +50,6 @@ BACKOFF_CAP = 8.0
 # How the PyGithub client is built; tests replace the pacing (PyGithub's defaults sleep
 # between requests). Reads are not paced; GitHub asks for a pause between writes.
 CLIENT_OPTIONS: dict[str, Any] = {"seconds_between_requests": None, "seconds_between_writes": 1.0, "timeout": 20}
-
-
-class AuthError(TrackerError):
-    """401: the token is missing, wrong or expired."""
-
-
-class NotFoundError(TrackerError):
-    """404: the repository or issue is gone, or the token cannot see it."""
-
-
-class ValidationFailed(TrackerError):
-    """422: GitHub refused the content; the message carries GitHub's own words."""
-
-
-class RateLimited(TrackerError):
-    """403/429 rate limiting: nothing more until ``reset_at`` (epoch seconds)."""
-
-    def __init__(self, message: str, reset_at: float) -> None:
-        super().__init__(message)
-        self.reset_at = reset_at
-
-
-class NetworkError(TrackerError):
-    """GitHub could not be reached at all."""
 
 
 # --- connecting -------------------------------------------------------------------------------
@@ -227,13 +211,6 @@ def token_hint(host: str) -> str:
 
 
 # --- the tracker ------------------------------------------------------------------------------
-
-
-@dataclass
-class RateInfo:
-    limit: int = -1
-    remaining: int = -1
-    reset_at: float = 0.0
 
 
 def _stamp(value: str | None) -> float:
@@ -586,14 +563,20 @@ class GitHubTracker:
         title: str | None = None,
         body: str | None = None,
         state: str | None = None,
-        state_reason: str | None = None,
+        parent: int | None = None,
     ) -> Issue:
-        changes: dict[str, Any] = {
-            k: v
-            for k, v in (("title", title), ("body", body), ("state", state), ("state_reason", state_reason))
-            if v is not None
-        }
+        """PATCH what changed; a new ``parent`` makes the issue that Ask's sub-issue instead."""
         url = f"/repos/{self.full_name}/issues/{number}"
+        if parent is not None:
+            _, _, current = self._get(url, None, None)
+            move = {"sub_issue_id": current["id"], "replace_parent": True}
+            parent_url = f"/repos/{self.full_name}/issues/{parent}/sub_issues"
+            self._call(lambda: self._requester.requestJsonAndCheck("POST", parent_url, input=move))
+        changes: dict[str, Any] = {
+            k: v for k, v in (("title", title), ("body", body), ("state", state)) if v is not None
+        }
+        if not changes:
+            return self.get_issue(number)
         _, data = self._call(lambda: self._requester.requestJsonAndCheck("PATCH", url, input=changes))
         return self._issue(self._extract_issue(data))
 
@@ -603,7 +586,7 @@ class GitHubTracker:
             self._call(lambda: issue.add_to_labels(*add))
         for name in remove:
             with contextlib.suppress(NotFoundError):  # already gone: the wanted state holds
-                self._call(lambda name=name: issue.remove_from_labels(name))
+                self._call(partial(issue.remove_from_labels, name))
         return self.get_issue(number)
 
     def comment(self, number: int, body: str) -> Comment:
@@ -652,12 +635,12 @@ class GitHubTracker:
             if have is None:
                 changes.append(f"create label {spec.name!r} (#{spec.color})")
                 if not dry_run:
-                    self._call(lambda spec=spec: self._repo.create_label(spec.name, spec.color, spec.description))
+                    self._call(partial(self._repo.create_label, spec.name, spec.color, spec.description))
             elif have["color"].lower() != spec.color.lower() or have["description"] != spec.description:
                 changes.append(f"update label {spec.name!r} (#{spec.color}, description)")
                 if not dry_run:
                     label = self._repo.get_label(have["name"])
-                    self._call(lambda spec=spec, label=label: label.edit(spec.name, spec.color, spec.description))
+                    self._call(partial(label.edit, spec.name, spec.color, spec.description))
         return changes
 
 
