@@ -19,6 +19,18 @@ class TrackerError(Exception):
     """A tracker refused or failed; the message is safe to show (no secrets, no markup)."""
 
 
+class PartiallyFiled(TrackerError):
+    """The issue was created, but a later step (its sub-issue link, its Ask's list) failed.
+
+    ``number`` is the issue that exists, so filing the same draft again only retries the
+    link instead of creating a duplicate.
+    """
+
+    def __init__(self, message: str, number: int) -> None:
+        super().__init__(message)
+        self.number = number
+
+
 class Tracker(Protocol):
     name: str  # shown in the status bar: "local", "GitHub owner/repo"
 
@@ -35,6 +47,13 @@ class Tracker(Protocol):
     def update_issue(
         self, number: int, *, title: str | None = None, body: str | None = None, state: str | None = None
     ) -> Issue: ...
+
+    def append_to_section(self, number: int, section: str, line: str) -> Issue:
+        """Add ``line`` under ``## section`` of issue ``number``'s body, not losing a concurrent edit.
+
+        Idempotent: a line already in the body is not added again.
+        """
+        ...
 
     def set_labels(self, number: int, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> Issue: ...
 
