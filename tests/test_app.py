@@ -208,6 +208,29 @@ async def test_escape_keeps_the_draft_and_the_form_resumes_it(demo: Path) -> Non
         assert not draft_file.exists()
 
 
+async def test_a_cli_new_for_the_same_form_does_not_delete_the_boards_draft(demo: Path) -> None:
+    from dslp_tui.cli import main
+
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t", *"Half typed")
+        await pilot.press("escape")
+    draft_file = demo / ".git" / "dslp" / "drafts" / "experiment-1.json"
+    assert draft_file.exists()
+    assert main(["--repo", str(demo), "new", "experiment", "From the CLI", "--ask", "1"]) == 0
+    assert draft_file.exists()  # the CLI filed its own draft, not this one
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        assert app.screen.query_one("#title", Input).value == "Half typed"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert [i.title for i in tracker(demo).list_issues()][-2:] == ["From the CLI", "Half typed"]
+    assert not draft_file.exists()  # filing the board's draft removes it
+
+
 async def test_a_failed_save_keeps_the_draft(demo: Path) -> None:
     app = build_app(demo)
     async with app.run_test(size=SIZE) as pilot:
