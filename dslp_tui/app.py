@@ -386,8 +386,9 @@ class DslpApp(App[int]):
             title, then = f"#{error.number} created, not linked", "open the same form to retry the link"
         else:
             title, then = "Issue not created", "open the same form to resume it"
+        kept = f"Your draft is kept in {where}; {then}." if where.exists() else "Your draft could not be kept."
         self.notify(
-            f"{one_line(str(error))}\nYour draft is kept in {where}; {then}.",
+            f"{one_line(str(error))}\n{kept}",
             title=title,
             severity="error",
             timeout=12,

@@ -7,6 +7,7 @@ Every method may block; the app calls them from thread workers.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -116,14 +117,23 @@ class Workspace:
             body = render_body(tpl, draft.sections, refs)
             issue = self.tracker.create_issue(draft, labels=(self.config.label(tpl.kind.key),), body=body)
         except PartiallyFiled as error:
-            self.drafts.save(replace(draft, filed_as=error.number))
+            self._keep(replace(draft, filed_as=error.number))
             raise
         except Exception:
-            self.drafts.save(draft)
+            self._keep(draft)
             raise
         self._list_or_keep(draft, issue)
         self.drafts.discard(draft)
         return issue
+
+    def _keep(self, draft: IssueDraft) -> None:
+        """Save a draft on the way out of a failure.
+
+        A draft store that cannot be written (a read-only ``.git/dslp``) must not hide the
+        failure being reported.
+        """
+        with contextlib.suppress(OSError):
+            self.drafts.save(draft)
 
     def _finish_filed(self, draft: IssueDraft) -> Issue:
         """Link an issue created earlier from ``draft`` (its link failed): no new issue is made."""
@@ -138,7 +148,7 @@ class Workspace:
                     link(parent, number)
                 issue = replace(issue, parent=parent)
         except TrackerError as error:
-            self.drafts.save(draft)
+            self._keep(draft)
             raise PartiallyFiled(
                 f"#{number} was created earlier, but linking it to Ask #{draft.parent} failed again: {error}", number
             ) from None
@@ -151,7 +161,7 @@ class Workspace:
         try:
             self._list_in_ask(issue)
         except TrackerError as error:
-            self.drafts.save(replace(draft, filed_as=issue.number))
+            self._keep(replace(draft, filed_as=issue.number))
             raise PartiallyFiled(
                 f"#{issue.number} was created, but listing it in Ask #{issue.parent} failed: {error}", issue.number
             ) from None

@@ -478,3 +478,65 @@ def test_dslp_toml_collaboration_branch_is_the_start_point(repo_with_remote, git
     result = ws.start_work(ask)
     assert git.sha(repo_with_remote, result.branch) == dev
     assert ws.load().repo.base == "development"
+
+
+# --- where the tracker lives: a file in its place, a reset database, a read-only one ---------
+
+
+def test_a_file_at_git_dslp_is_one_clear_error(repo_with_remote):
+    (repo_with_remote / ".git" / "dslp").write_text("oops")
+    with pytest.raises(TrackerError, match=r"\.git/dslp is a file, but dslp-tui keeps its tracker in a directory"):
+        Workspace.open(repo_with_remote)
+
+
+def test_a_truncated_tracker_does_not_reuse_the_numbers_branches_carry(repo_with_remote, git):
+    git(repo_with_remote, "branch", "experiment/7-gbm")
+    git(repo_with_remote, "push", "-q", "origin", "main:data/9-crm")  # only on the remote
+    git(repo_with_remote, "fetch", "-q")
+    dslp = repo_with_remote / ".git" / "dslp"
+    dslp.mkdir()
+    (dslp / "tracker.db").write_bytes(b"")
+    ws = Workspace.open(repo_with_remote)
+    assert new(ws, "ask", "Reduce churn") == 10
+    assert new(ws, "experiment", "Next", 10) == 11
+
+
+def drop_file_permission_override() -> None:
+    """Root ignores permission bits; without CAP_DAC_OVERRIDE a root child is held to them."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def test_status_reads_a_read_only_tracker_and_new_says_it_cannot_write(ws, ask):
+    cli = Path(sys.executable).parent / "dslp-tui"
+    dslp = ws.tracker.path.parent
+    (dslp / "drafts").mkdir(exist_ok=True)
+    paths = [ws.tracker.path, dslp / "drafts", dslp]
+    for path in paths:
+        path.chmod(0o444 if path.is_file() else 0o555)
+    try:
+
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [str(cli), "--repo", str(ws.root), *args],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                preexec_fn=drop_file_permission_override,
+            )
+
+        status = run("status", "--json")
+        filed = run("new", "experiment", "GBM", "--ask", str(ask))
+    finally:
+        for path in paths:
+            path.chmod(0o644 if path.is_file() else 0o755)
+    assert status.returncode == 0, status.stderr
+    assert "Reduce customer churn" in status.stdout
+    assert filed.returncode == 1, filed.stderr
+    assert filed.stderr.count("\n") == 1  # one line, no traceback
+    assert f"the tracker at {ws.tracker.path} is read-only (" in filed.stderr
+    assert [i.number for i in ws.tracker.list_issues()] == [ask]
