@@ -13,6 +13,7 @@ import gc
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,12 +27,13 @@ from dslp_tui import screens as screens_package
 from dslp_tui.board import Board, Filter, Joined, build_board, join
 from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
-from dslp_tui.drafts import draft_key
+from dslp_tui.drafts import with_identity
 from dslp_tui.model import Issue, IssueDraft, Snapshot
 from dslp_tui.process import Kind, template
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardScreen, NodeData
 from dslp_tui.screens.render import STYLES
 from dslp_tui.text import one_line
+from dslp_tui.tracker import PartiallyFiled
 
 if TYPE_CHECKING:
     from dslp_tui.workspace import Workspace
@@ -331,21 +333,47 @@ class DslpApp(App[int]):
             (i.number, i.title) for i in issues if i.kind is Kind.EXPERIMENT and (parent is None or i.parent == parent)
         ]
         draft = self.workspace.drafts.load(tpl.id, parent)
+        if draft is not None and draft.filed_as is not None:
+            self._offer_link_retry(draft)
+            return
+        # The form's draft keeps its identity, so filing it discards this draft and no other.
+        identity = with_identity(draft or IssueDraft(template=tpl.id, title="", parent=parent)).draft_id
 
         def done(result: FormResult | None) -> None:
             if result is None:
                 return
+            own = replace(result.draft, draft_id=identity)
             if result.submitted:
-                self.create_issue(result.draft)
-            elif _has_content(result.draft, tpl):
-                path = self.workspace.drafts.save(result.draft)
+                self.create_issue(own)
+            elif _has_content(own, tpl):
+                path = self.workspace.drafts.save(own)
                 self.notify(f"Draft kept ({path.name}); open the same form to resume it.", timeout=4)
             else:
-                self.workspace.drafts.discard(tpl.id, parent)
+                self.workspace.drafts.discard(own)
 
         self.push_screen(IssueForm(tpl, asks, experiments, draft, parent, resumed=draft is not None), done)
 
+    def _offer_link_retry(self, draft: IssueDraft) -> None:
+        """A draft whose issue exists already (only its link failed): retry the link, never refile."""
+        from dslp_tui.screens.pickers import Picker
+
+        number, parent = draft.filed_as, draft.parent
+        choices = [
+            ("retry", f"Retry linking #{number} to #{parent} (no new issue)"),
+            ("forget", f"Forget this draft (#{number} stays as it is)"),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "retry":
+                self.create_issue(draft)
+            elif choice == "forget":
+                self.workspace.drafts.discard(draft)
+
+        self.push_screen(Picker(f"#{number} was created from this draft, but linking it failed", choices), chosen)
+
     def create_issue(self, draft: IssueDraft) -> None:
+        draft = with_identity(draft)
+
         def create(workspace: Workspace) -> str:
             issue = workspace.create_issue(draft)
             return f"Created #{issue.number} {one_line(issue.title)}"
@@ -353,10 +381,15 @@ class DslpApp(App[int]):
         self._write("new issue", create, lambda error: self._create_failed(draft, error))
 
     def _create_failed(self, draft: IssueDraft, error: BaseException) -> None:
-        where = self.workspace.drafts.path(draft_key(draft.template, draft.parent))
+        where = self.workspace.drafts.where(draft)
+        if isinstance(error, PartiallyFiled):
+            title, then = f"#{error.number} created, not linked", "open the same form to retry the link"
+        else:
+            title, then = "Issue not created", "open the same form to resume it"
+        kept = f"Your draft is kept in {where}; {then}." if where.exists() else "Your draft could not be kept."
         self.notify(
-            f"{one_line(str(error))}\nYour draft is kept in {where}; open the same form to resume it.",
-            title="Issue not created",
+            f"{one_line(str(error))}\n{kept}",
+            title=title,
             severity="error",
             timeout=12,
         )

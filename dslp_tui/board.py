@@ -7,13 +7,22 @@ name); ``dslp-tui status`` prints the same rows, so the board and the CLI never 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shlex
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from dslp_tui.config import Config
 from dslp_tui.model import Branch, Issue, PullRequest, RepoState, Run, Snapshot, primary_branch
-from dslp_tui.process import ASK_REFERENCE, BASED_ON_EXPERIMENT, CHILD_KINDS, STATUS_KEYS, Kind, parse_reference
+from dslp_tui.process import (
+    ASK_REFERENCE,
+    ASK_SECTION_FOR,
+    BASED_ON_EXPERIMENT,
+    CHILD_KINDS,
+    STATUS_KEYS,
+    Kind,
+    parse_reference,
+)
 from dslp_tui.text import fit, one_line
 
 
@@ -51,6 +60,9 @@ class Group:
 
     ask: Row | None
     children: dict[Kind | None, tuple[Row, ...]] = field(default_factory=dict)
+    # Children (Data, Explore, Experiment) linked to this Ask that its body does not list:
+    # a list update lost to a concurrent edit, or one that failed. Filters never hide them.
+    missing_in_body: tuple[int, ...] = ()
 
     @property
     def key(self) -> str:
@@ -68,6 +80,7 @@ class Board:
     groups: tuple[Group, ...]
     repo: RepoState | None = None
     total: int = 0  # issues before filtering
+    warnings: tuple[str, ...] = ()  # about the data as a whole (a tracker that looks reset), one line each
 
     def row(self, number: int) -> Row | None:
         for group in self.groups:
@@ -77,6 +90,10 @@ class Board:
                 if row.number == number:
                     return row
         return None
+
+    def group_of(self, number: int) -> Group | None:
+        """The group of Ask ``number``."""
+        return next((g for g in self.groups if g.ask and g.ask.number == number), None)
 
     def children_of(self, number: int) -> list[Row]:
         for group in self.groups:
@@ -185,6 +202,7 @@ class Joined:
 
     asks: tuple[Row, ...]  # by number
     children: dict[int | None, dict[Kind | None, tuple[Row, ...]]]  # by Ask (None: no Ask), by kind
+    missing: dict[int, tuple[int, ...]] = field(default_factory=dict)  # Ask -> children its body misses
     searchable: dict[int, tuple[list[str], str]] = field(default_factory=dict)  # id(row) -> _searchable(row)
 
 
@@ -218,9 +236,40 @@ def join(snapshot: Snapshot, config: Config) -> Joined:
             continue
         children.setdefault(ask_of(issue, asks), []).append(row(issue))
     order: list[Kind | None] = [*CHILD_KINDS, None]
+    ask_rows = tuple(row(i) for i in sorted(snapshot.issues, key=lambda i: i.number) if i.kind is Kind.ASK)
+    missing = {}
+    for ask_row in ask_rows:
+        unlisted = missing_in_body(ask_row.issue, children.get(ask_row.number, ()))
+        if unlisted:
+            missing[ask_row.number] = unlisted
     return Joined(
-        asks=tuple(row(i) for i in sorted(snapshot.issues, key=lambda i: i.number) if i.kind is Kind.ASK),
+        asks=ask_rows,
         children={ask: _by_kind(rows, order) for ask, rows in children.items()},
+        missing=missing,
+    )
+
+
+_MENTION = re.compile(r"(?<![\w&])#(\d+)\b")
+
+
+def missing_in_body(ask: Issue, children: list[Row] | tuple[Row, ...]) -> tuple[int, ...]:
+    """The children an Ask lists in its sections (Data, Explore, Experiment) that its body never names."""
+    listed = {int(n) for n in _MENTION.findall(ask.body or "")}
+    return tuple(sorted(r.number for r in children if r.issue.kind in ASK_SECTION_FOR and r.number not in listed))
+
+
+def reset_warning(snapshot: Snapshot, config: Config) -> str | None:
+    """A warning when the embedded tracker is empty but branches carry issue numbers.
+
+    That is a reset (a truncated ``tracker.db``): new issues are numbered above the highest
+    branch number, so they never take over an old branch's number.
+    """
+    if config.tracker != "local" or snapshot.issues or not snapshot.branches:
+        return None
+    highest = max(b.issue for b in snapshot.branches)
+    return (
+        f"the tracker has no issues, but branches carry issue numbers up to #{highest}: it looks reset "
+        f"(an emptied .git/dslp/tracker.db?); new issues are numbered from #{highest + 1}"
     )
 
 
@@ -263,11 +312,12 @@ def build_board(
         kids = kept(joined.children.get(ask_row.number, {}))
         if query and not kids and not passes(ask_row):
             continue
-        groups.append(Group(ask_row, kids))
+        groups.append(Group(ask_row, kids, joined.missing.get(ask_row.number, ())))
     loose = kept(joined.children.get(None, {}))
     if loose:
         groups.append(Group(None, loose))
-    return Board(tuple(groups), snapshot.repo, total=len(snapshot.issues))
+    warning = reset_warning(snapshot, config)
+    return Board(tuple(groups), snapshot.repo, total=len(snapshot.issues), warnings=(warning,) if warning else ())
 
 
 def _by_kind(rows: list[Row], order: list[Kind | None]) -> dict[Kind | None, tuple[Row, ...]]:
@@ -461,6 +511,12 @@ def detail_lines(row: Row, board: Board, glyphs: Glyphs, next_branch: str | None
         children = board.children_of(issue.number)
         open_count = sum(1 for r in children if r.issue.state == "open")
         lines.append([("Children ", "dim"), (f"{open_count} open of {len(children)}", "")])
+        group = board.group_of(issue.number)
+        if group is not None and group.missing_in_body:
+            numbers = ", ".join(f"#{n}" for n in group.missing_in_body)
+            lines.append(
+                [("Unlisted ", "warning"), (f"{numbers} linked here but not listed in this Ask's body", "warning")]
+            )
         for child in children:
             child_state, child_style = state_segment(child, glyphs)
             kind_name = child.issue.kind.value if child.issue.kind else "Issue"

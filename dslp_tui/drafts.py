@@ -2,6 +2,10 @@
 
 A form closed with escape, or whose save failed, leaves its draft here; opening the same
 form again resumes it. Files are written atomically (temp file, then rename).
+
+Each draft has an identity (``draft_id``): filing a draft discards that draft only, so a
+``dslp-tui new`` for the same template and Ask never removes the board's draft, and a
+failed one is kept beside it (``<key>-<draft_id>.json``) rather than over it.
 """
 
 from __future__ import annotations
@@ -9,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict
+import uuid
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from dslp_tui.model import IssueDraft
@@ -17,6 +22,15 @@ from dslp_tui.model import IssueDraft
 
 def draft_key(template: str, parent: int | None) -> str:
     return f"{template}-{parent if parent is not None else 'none'}"
+
+
+def new_draft_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def with_identity(draft: IssueDraft) -> IssueDraft:
+    """The draft with an identity of its own, given one if it has none yet."""
+    return draft if draft.draft_id else replace(draft, draft_id=new_draft_id())
 
 
 class DraftStore:
@@ -27,21 +41,52 @@ class DraftStore:
         return self.directory / f"{key}.json"
 
     def save(self, draft: IssueDraft) -> Path:
+        """Write ``draft`` (given an identity if it has none) where the form resumes it.
+
+        That place holding another draft (another one for the same form), it goes beside it.
+        """
+        draft = with_identity(draft)
         self.directory.mkdir(parents=True, exist_ok=True)
-        target = self.path(draft_key(draft.template, draft.parent))
+        target = self.where(draft)
         handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".draft-", suffix=".json")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(asdict(draft), out, indent=2, ensure_ascii=False)
         os.replace(temp, target)
         return target
 
+    def where(self, draft: IssueDraft) -> Path:
+        """Where ``draft`` is (or would be) kept."""
+        key = draft_key(draft.template, draft.parent)
+        main = self.path(key)
+        if _owns(self._read(main), draft.draft_id):
+            return main
+        return self.path(f"{key}-{draft.draft_id}")
+
     def load(self, template: str, parent: int | None) -> IssueDraft | None:
-        target = self.path(draft_key(template, parent))
+        return self._read(self.path(draft_key(template, parent)))
+
+    @staticmethod
+    def _read(target: Path) -> IssueDraft | None:
         try:
             data = json.loads(target.read_text(encoding="utf-8"))
             return IssueDraft(**data)
         except (OSError, ValueError, TypeError):
             return None
 
-    def discard(self, template: str, parent: int | None) -> None:
-        self.path(draft_key(template, parent)).unlink(missing_ok=True)
+    def discard(self, draft: IssueDraft) -> None:
+        """Remove ``draft`` and nothing else: another draft for the same form stays."""
+        key = draft_key(draft.template, draft.parent)
+        for target in (self.path(key), self.path(f"{key}-{draft.draft_id}") if draft.draft_id else None):
+            if target is not None and _owns(self._read(target), draft.draft_id, missing=False):
+                target.unlink(missing_ok=True)
+
+
+def _owns(stored: IssueDraft | None, draft_id: str, missing: bool = True) -> bool:
+    """Whether a draft with ``draft_id`` may replace or remove ``stored``.
+
+    A file written before drafts had identities (no ``draft_id``) belongs to its form, so
+    whoever files that form may replace it.
+    """
+    if stored is None:
+        return missing
+    return not stored.draft_id or stored.draft_id == draft_id

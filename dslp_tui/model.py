@@ -49,6 +49,8 @@ class IssueDraft:
     sections: dict[str, str] = field(default_factory=dict)
     parent: int | None = None
     based_on: int | None = None  # the Experiment a Model is based on
+    draft_id: str = ""  # which draft this is: filing it discards that draft only ("" until saved or filed)
+    filed_as: int | None = None  # the issue already created from it, when only linking it failed
 
 
 @dataclass(frozen=True)

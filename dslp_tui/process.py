@@ -419,6 +419,14 @@ def _leading_number(rest: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+# Where a new child is listed in its Ask's body (the Ask "lists them in its sections").
+ASK_SECTION_FOR: dict[Kind, str] = {
+    Kind.DATA: "Data Requirements",
+    Kind.EXPLORE: "Understanding and Exploration",
+    Kind.EXPERIMENT: "Approaches and Experiments",
+}
+
+
 def add_to_section(body: str, heading: str, line: str) -> str:
     """Append ``line`` at the end of the ``## heading`` section (added if missing); idempotent."""
     lines = (body or "").split("\n")

@@ -60,6 +60,18 @@ class RateInfo:
     reset_at: float = 0.0
 
 
+class PartiallyFiled(TrackerError):
+    """The issue was created, but a later step (its sub-issue link, its Ask's list) failed.
+
+    ``number`` is the issue that exists, so filing the same draft again only retries the
+    link instead of creating a duplicate.
+    """
+
+    def __init__(self, message: str, number: int) -> None:
+        super().__init__(message)
+        self.number = number
+
+
 # --- the protocol and its capabilities ---------------------------------------------------------
 
 
@@ -88,6 +100,13 @@ class Tracker(Protocol):
     ) -> Issue:
         """Change what is given (None: leave as it is); ``state`` is "open" or "closed";
         ``parent`` moves the issue under another Ask."""
+        ...
+
+    def append_to_section(self, number: int, section: str, line: str) -> Issue:
+        """Add ``line`` under ``## section`` of issue ``number``'s body, not losing a concurrent edit.
+
+        Idempotent: a line already in the body is not added again.
+        """
         ...
 
     def set_labels(self, number: int, add: tuple[str, ...] = (), remove: tuple[str, ...] = ()) -> Issue: ...

@@ -7,6 +7,7 @@ Every method may block; the app calls them from thread workers.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -15,21 +16,21 @@ from urllib.parse import urlparse
 
 from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
-from dslp_tui.drafts import DraftStore
+from dslp_tui.drafts import DraftStore, with_identity
 from dslp_tui.errors import EXIT_USAGE, DslpError
 from dslp_tui.model import Issue, IssueDraft, Snapshot, primary_branch
 from dslp_tui.process import (
     ASK_REFERENCE,
+    ASK_SECTION_FOR,
     BASED_ON_EXPERIMENT,
     Kind,
-    add_to_section,
     branch_name,
     pull_request_body,
     render_body,
     template,
 )
-from dslp_tui.sources.git import GitSource, StartResult
-from dslp_tui.tracker import PullRequests, Tracker, TrackerError
+from dslp_tui.sources.git import GitError, GitSource, StartResult
+from dslp_tui.tracker import PartiallyFiled, PullRequests, Tracker, TrackerError
 
 
 class ValidationError(DslpError, ValueError):
@@ -59,14 +60,6 @@ class NeedsConfirmation(Exception):
     def __init__(self, message: str, option: str) -> None:
         super().__init__(message)
         self.option = option
-
-
-# Where a new child is listed in its Ask's body (the Ask "lists them in its sections").
-ASK_SECTION_FOR: dict[Kind, str] = {
-    Kind.DATA: "Data Requirements",
-    Kind.EXPLORE: "Understanding and Exploration",
-    Kind.EXPERIMENT: "Approaches and Experiments",
-}
 
 
 @dataclass
@@ -131,8 +124,14 @@ class Workspace:
     def create_issue(self, draft: IssueDraft) -> Issue:
         """File a draft: validated, rendered from its template, labelled, linked to its Ask.
 
-        On any failure the draft is saved to the draft store first, so nothing typed is lost.
+        On any failure the draft is saved to the draft store first, so nothing typed is lost;
+        when the issue was created but linking it failed, the kept draft says which issue it
+        became (``filed_as``), and filing that draft again only retries the link. Success
+        discards this draft only, never another one for the same form.
         """
+        draft = with_identity(draft)
+        if draft.filed_as is not None:
+            return self._finish_filed(draft)
         try:
             draft = self.validate(draft)
             tpl = template(draft.template)
@@ -143,25 +142,62 @@ class Workspace:
                 refs[BASED_ON_EXPERIMENT] = draft.based_on
             body = render_body(tpl, draft.sections, refs)
             issue = self.tracker.create_issue(draft, labels=(self.config.label(tpl.kind.key),), body=body)
-        except Exception:
-            self.drafts.save(draft)
+        except PartiallyFiled as error:
+            self._keep(replace(draft, filed_as=error.number))
             raise
-        self.drafts.discard(draft.template, draft.parent)
-        self._list_in_ask(issue)
+        except Exception:
+            self._keep(draft)
+            raise
+        self._list_or_keep(draft, issue)
+        self.drafts.discard(draft)
         return issue
 
+    def _keep(self, draft: IssueDraft) -> None:
+        """Save a draft on the way out of a failure.
+
+        A draft store that cannot be written (a read-only ``.git/dslp``) must not hide the
+        failure being reported.
+        """
+        with contextlib.suppress(OSError):
+            self.drafts.save(draft)
+
+    def _finish_filed(self, draft: IssueDraft) -> Issue:
+        """Link an issue created earlier from ``draft`` (its link failed): no new issue is made."""
+        number = draft.filed_as
+        assert number is not None
+        try:
+            issue = self.tracker.get_issue(number)
+            parent = draft.parent
+            if parent is not None and issue.kind is not Kind.ASK and issue.parent != parent:
+                link = getattr(self.tracker, "link_sub_issue", None)
+                if link is not None:
+                    link(parent, number)
+                issue = replace(issue, parent=parent)
+        except TrackerError as error:
+            self._keep(draft)
+            raise PartiallyFiled(
+                f"#{number} was created earlier, but linking it to Ask #{draft.parent} failed again: {error}", number
+            ) from None
+        self._list_or_keep(draft, issue)
+        self.drafts.discard(draft)
+        return issue
+
+    def _list_or_keep(self, draft: IssueDraft, issue: Issue) -> None:
+        """List ``issue`` in its Ask; if that fails, keep the draft as filed and say so."""
+        try:
+            self._list_in_ask(issue)
+        except TrackerError as error:
+            self._keep(replace(draft, filed_as=issue.number))
+            raise PartiallyFiled(
+                f"#{issue.number} was created, but listing it in Ask #{issue.parent} failed: {error}", issue.number
+            ) from None
+
     def _list_in_ask(self, issue: Issue) -> None:
-        """Add ``- #N title`` under the right section of the parent Ask (best effort)."""
+        """Add ``- #N title`` under the right section of the parent Ask, atomically per tracker."""
         section = ASK_SECTION_FOR.get(issue.kind) if issue.kind else None
         if issue.parent is None or section is None:
             return
-        try:
-            ask = self.tracker.get_issue(issue.parent)
-            body = add_to_section(ask.body, section, f"- #{issue.number} {issue.title}")
-            if body != ask.body:
-                self.tracker.update_issue(ask.number, body=body)
-        except TrackerError:
-            pass  # the child is filed and linked by its Ask Reference; the list is a convenience
+        self.tracker.append_to_section(issue.parent, section, f"- #{issue.number} {issue.title}")
 
     # --- branches -----------------------------------------------------------------------------
 
@@ -230,10 +266,19 @@ def make_tracker(config: Config, git: GitSource, clock: Callable[[], float] = ti
     if config.tracker == "local":
         from dslp_tui.sources.local import LocalTracker
 
-        return LocalTracker.for_git_dir(git.common_dir, clock)
+        return LocalTracker.for_git_dir(git.common_dir, clock, lambda: highest_branch_number(config, git))
     if config.tracker == "github":
         return make_github_tracker(config, git, clock)
     raise TrackerError(f"unknown tracker {config.tracker!r}")
+
+
+def highest_branch_number(config: Config, git: GitSource) -> int:
+    """The highest issue number any DSLP branch carries (0: none), local or on the remote."""
+    try:
+        _, branches = git.snapshot(config.prefixes, config.collaboration, config.remote)
+    except GitError as error:
+        raise TrackerError(f"cannot read the branches to number a new issue safely: {error}") from None
+    return max((branch.issue for branch in branches), default=0)
 
 
 def github_repository(config: Config, git: GitSource) -> tuple[str, str]:

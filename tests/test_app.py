@@ -201,6 +201,56 @@ async def test_escape_keeps_the_draft_and_the_form_resumes_it(demo: Path) -> Non
         assert not draft_file.exists()
 
 
+async def test_a_cli_new_for_the_same_form_does_not_delete_the_boards_draft(demo: Path) -> None:
+    from dslp_tui.cli import main
+
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t", *"Half typed")
+        await pilot.press("escape")
+    draft_file = demo / ".git" / "dslp" / "drafts" / "experiment-1.json"
+    assert draft_file.exists()
+    assert main(["--repo", str(demo), "new", "experiment", "From the CLI", "--ask", "1"]) == 0
+    assert draft_file.exists()  # the CLI filed its own draft, not this one
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        assert app.screen.query_one("#title", Input).value == "Half typed"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert [i.title for i in tracker(demo).list_issues()][-2:] == ["From the CLI", "Half typed"]
+    assert not draft_file.exists()  # filing the board's draft removes it
+
+
+async def test_an_issue_created_but_not_listed_is_linked_on_retry_not_filed_again(demo: Path) -> None:
+    db = sqlite3.connect(demo / ".git" / "dslp" / "tracker.db")
+    with db:  # SQLite refuses the Ask's update: the child is created, listing it fails
+        db.execute(
+            "CREATE TRIGGER ask_locked BEFORE UPDATE OF body ON issues WHEN OLD.number = 1"
+            " BEGIN SELECT RAISE(ABORT, 'the Ask is locked'); END"
+        )
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t", *"Uplift model")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any(n.title == "#13 created, not linked" for n in app._notifications)
+        assert app.workspace.drafts.load("experiment", 1).filed_as == 13
+        with db:
+            db.execute("DROP TRIGGER ask_locked")
+        db.close()
+        await pilot.press("t")  # the same form again: an offer to retry the link, not the form
+        assert isinstance(app.screen, Picker)
+        await pilot.press("enter")
+        await settle(pilot)
+    assert [i.number for i in tracker(demo).list_issues()][-1] == 13  # no duplicate
+    assert "- #13 Uplift model" in tracker(demo).get_issue(1).body
+    assert app.workspace.drafts.load("experiment", 1) is None
+
+
 async def test_a_failed_save_keeps_the_draft(demo: Path) -> None:
     app = build_app(demo)
     async with app.run_test(size=SIZE) as pilot:

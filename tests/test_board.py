@@ -17,6 +17,7 @@ from dslp_tui.board import (
     ask_segments,
     branch_summary,
     build_board,
+    detail_lines,
     row_segments,
     state_segment,
     status_of,
@@ -384,3 +385,44 @@ def test_ask_segments(snapshot):
     assert texts[3].strip() == "○ open"
     assert texts[4] == "4 open"
     assert cell_len("".join(texts)) == 78
+
+
+# --- an Ask that misses a child, a tracker that looks reset -----------------------------------
+
+
+def test_an_ask_flags_linked_children_its_body_does_not_list():
+    body = "## Approaches and Experiments\n\n- #3 Gradient boosting\n\nSee also #40 and PR &#5;"
+    snap = Snapshot(
+        issues=(
+            issue(1, Kind.ASK, "Reduce churn", body=body),
+            issue(2, Kind.DATA, "Get CRM Dataset", parent=1),  # linked, not listed
+            issue(3, Kind.EXPERIMENT, "Gradient boosting", parent=1),  # listed
+            issue(4, Kind.EXPLORE, "Tenure", body="Ask Reference: #1"),  # linked by reference, not listed
+            issue(5, Kind.EXPERIMENT, "Listed nowhere, filtered out", parent=1, state="closed"),
+            issue(6, Kind.MODEL, "Models are not listed in an Ask", parent=1),
+            issue(7, Kind.ASK, "Everything listed", body="- #8 x"),
+            issue(8, Kind.EXPERIMENT, "x", parent=7),
+        )
+    )
+    board = build_board(snap, CONFIG, Filter.parse("boosting"), show_closed=False)
+    assert board.group_of(1).missing_in_body == (2, 4, 5)
+    assert build_board(snap, CONFIG).group_of(7).missing_in_body == ()
+    lines = detail_lines(board.group_of(1).ask, board, UNICODE)
+    flagged = [line for line in lines if line[0][0].startswith("Unlisted")]
+    assert flagged == [
+        [("Unlisted ", "warning"), ("#2, #4, #5 linked here but not listed in this Ask's body", "warning")]
+    ]
+    assert not any(line[0][0].startswith("Unlisted") for line in detail_lines(board.row(3), board, UNICODE))
+
+
+def test_an_empty_local_tracker_with_numbered_branches_is_flagged_as_reset():
+    branches = (branch("experiment/12-gbm", 12, local=True), branch("3-fix", 3, local=True))
+    board = build_board(Snapshot(issues=(), branches=branches), CONFIG)
+    assert board.warnings == (
+        "the tracker has no issues, but branches carry issue numbers up to #12: it looks reset "
+        "(an emptied .git/dslp/tracker.db?); new issues are numbered from #13",
+    )
+    assert build_board(Snapshot(issues=(), branches=()), CONFIG).warnings == ()
+    assert build_board(Snapshot(issues=(issue(1, Kind.ASK),), branches=branches), CONFIG).warnings == ()
+    github = Config(tracker="github")
+    assert build_board(Snapshot(issues=(), branches=branches), github).warnings == ()

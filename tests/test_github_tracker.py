@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from dslp_tui.sources.github import (
     find_token,
     repo_from_remote,
 )
+from dslp_tui.tracker import PartiallyFiled
 from dslp_tui.workspace import ValidationError, Workspace
 
 from github_emulator import GitHubEmulator, emulator_fixture
@@ -431,3 +433,77 @@ def test_cli_new_refused_by_github_keeps_the_draft(project: Path, github: GitHub
     assert github.issues == {}  # a failed write is not retried blindly (no duplicate issue)
     workspace = Workspace.open(project)
     assert workspace.drafts.load("ask", None).title == "Reduce churn"
+
+
+# --- filing that only partly worked, and the Ask's list under concurrent edits ----------------
+
+
+def test_a_failed_sub_issue_link_is_retried_from_the_draft_without_a_duplicate(
+    project: Path, github: GitHubEmulator
+) -> None:
+    workspace = Workspace.open(project)
+    ask = workspace.create_issue(IssueDraft(template="ask", title="Reduce churn"))
+    github.fail_next(502, method="POST", path_contains="/sub_issues")
+    with pytest.raises(PartiallyFiled, match=r"^#2 was created .* linking it as a sub-issue failed") as caught:
+        workspace.create_issue(IssueDraft(template="experiment", title="GBM", parent=ask.number))
+    assert caught.value.number == 2
+    kept = workspace.drafts.load("experiment", ask.number)
+    assert kept is not None and kept.filed_as == 2
+    assert sorted(github.issues) == [1, 2]
+
+    child = workspace.create_issue(kept)  # what "retry the link" does
+    assert child.number == 2 and child.parent == ask.number
+    assert sorted(github.issues) == [1, 2]  # no duplicate
+    assert github.sub_issues[ask.number] == [2]
+    assert "- #2 GBM" in github.issues[ask.number]["body"]
+    assert workspace.drafts.load("experiment", ask.number) is None
+    workspace.create_issue(replace(kept, draft_id="again"))  # already linked: nothing is added twice
+    assert github.sub_issues[ask.number] == [2]
+    assert github.issues[ask.number]["body"].count("- #2 GBM") == 1
+
+
+def test_an_ask_edited_between_reading_and_writing_keeps_both_edits(project: Path, github: GitHubEmulator) -> None:
+    workspace = Workspace.open(project)
+    ask = workspace.create_issue(IssueDraft(template="ask", title="Reduce churn"))
+    someone = tracker(github)
+    read, created = workspace.tracker.get_issue, []
+    create = workspace.tracker.create_issue
+
+    def create_then_note(*args, **kwargs):
+        created.append(create(*args, **kwargs))
+        return created[-1]
+
+    def read_then_someone_edits(number: int):
+        issue = read(number)
+        if number == ask.number and created and len(created) < 2:
+            created.append("edited")  # once: another client lists its own child right now
+            someone.update_issue(number, body=issue.body + "\n- #99 Listed by someone else\n")
+        return issue
+
+    workspace.tracker.create_issue = create_then_note
+    workspace.tracker.get_issue = read_then_someone_edits
+    child = workspace.create_issue(IssueDraft(template="experiment", title="GBM", parent=ask.number))
+    body = github.issues[ask.number]["body"]
+    assert "- #99 Listed by someone else" in body
+    assert f"- #{child.number} GBM" in body
+
+
+def test_an_ask_overwritten_right_after_our_write_is_written_again(project: Path, github: GitHubEmulator) -> None:
+    workspace = Workspace.open(project)
+    ask = workspace.create_issue(IssueDraft(template="ask", title="Reduce churn"))
+    original = github.issues[ask.number]["body"]
+    someone = tracker(github)
+    update, overwritten = workspace.tracker.update_issue, []
+
+    def update_then_someone_overwrites(number: int, **changes):
+        result = update(number, **changes)
+        if number == ask.number and not overwritten:
+            overwritten.append(True)  # a writer that read before us saves its older edit over ours
+            someone.update_issue(number, body=original + "\n- #99 Listed by someone else\n")
+        return result
+
+    workspace.tracker.update_issue = update_then_someone_overwrites
+    child = workspace.create_issue(IssueDraft(template="experiment", title="GBM", parent=ask.number))
+    body = github.issues[ask.number]["body"]
+    assert overwritten and "- #99 Listed by someone else" in body
+    assert f"- #{child.number} GBM" in body

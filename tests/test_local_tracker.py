@@ -394,3 +394,121 @@ def test_a_reader_is_not_blocked_by_a_long_write(tmp_path):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+# --- where the tracker cannot live, or cannot be written --------------------------------------
+
+
+def test_a_file_where_the_tracker_directory_belongs_is_one_clear_error(tmp_path):
+    (tmp_path / "dslp").write_text("not a directory")
+    with pytest.raises(TrackerError, match=r"dslp is a file.*move the file away") as info:
+        LocalTracker.for_git_dir(tmp_path)
+    assert str(tmp_path / "dslp") in str(info.value)
+
+
+READER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from dslp_tui.model import IssueDraft
+    from dslp_tui.sources.local import LocalTracker
+    from dslp_tui.tracker import TrackerError
+
+    tracker = LocalTracker(Path(sys.argv[1]))
+    print(tracker.read_only is not None, [i.title for i in tracker.list_issues()], flush=True)
+    try:
+        tracker.create_issue(IssueDraft(template="ask", title="new"), labels=(), body="")
+    except TrackerError as error:
+        print(error)
+    """
+)
+
+
+def drop_file_permission_override() -> None:
+    """In the child: drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set.
+
+    Tests run as root, and root ignores permission bits; a root process exec'd without these
+    capabilities is held to them, so a read-only file and directory really are read-only.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def run_without_write_access(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        list(args), cwd=cwd, capture_output=True, text=True, timeout=60, preexec_fn=drop_file_permission_override
+    )
+
+
+@pytest.fixture
+def read_only_tracker(tmp_path: Path, clock: Clock):
+    tracker = LocalTracker(tmp_path / "dslp" / DB_NAME, clock)
+    ask(tracker, "Kept")
+    directory = tracker.path.parent
+    assert sorted(p.name for p in directory.iterdir()) == [DB_NAME]  # WAL side files gone on close
+    tracker.path.chmod(0o444)
+    directory.chmod(0o555)
+    yield tracker.path
+    directory.chmod(0o755)
+    tracker.path.chmod(0o644)
+
+
+def test_a_read_only_tracker_is_read_and_refuses_writes_clearly(read_only_tracker):
+    done = run_without_write_access(sys.executable, "-c", READER, str(read_only_tracker))
+    assert done.returncode == 0, done.stderr
+    first, message = done.stdout.splitlines()
+    assert first == "True ['Kept']"
+    assert message.startswith(f"the tracker at {read_only_tracker} is read-only (")
+    assert "saving needs write access" in message
+    assert sorted(p.name for p in read_only_tracker.parent.iterdir()) == [DB_NAME]
+
+
+def test_a_write_that_meets_a_read_only_file_says_so(tracker):
+    ask(tracker)
+    # Another process made the file read-only after this tracker opened it: SQLite's own error.
+    tracker.path.chmod(0o444)
+    try:
+        done = run_without_write_access(
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from dslp_tui.sources.local import LocalTracker;"
+            "t = LocalTracker(Path(sys.argv[1])); t.read_only = None; t._immutable = False\n"
+            "try:\n    t.comment(1, 'x')\nexcept Exception as e:\n    print(type(e).__name__, e)",
+            str(tracker.path),
+        )
+    finally:
+        tracker.path.chmod(0o644)
+    assert done.stdout.startswith(f"TrackerError the tracker at {tracker.path} is read-only ("), done.stderr
+
+
+# --- a reset database -------------------------------------------------------------------------
+
+
+def test_an_empty_tracker_numbers_above_the_branches(tmp_path, clock):
+    path = tmp_path / DB_NAME
+    path.write_bytes(b"")  # a truncated tracker.db
+    tracker = LocalTracker(path, clock, number_floor=lambda: 41)
+    assert ask(tracker) == 42
+    assert ask(tracker) == 43  # once issues exist, numbering simply continues
+
+
+def test_a_tracker_with_issues_ignores_the_branch_floor(tracker, tmp_path):
+    ask(tracker)
+    asked = []
+    again = LocalTracker(tracker.path, number_floor=lambda: asked.append(1) or 900)
+    assert ask(again) == 2
+    assert asked == []  # git is not even asked
+
+
+# --- listing in a section, atomically ---------------------------------------------------------
+
+
+def test_append_to_section_adds_once(tracker):
+    number = ask(tracker, body="## Approaches and Experiments\n\n")
+    tracker.append_to_section(number, "Approaches and Experiments", "- #2 GBM")
+    issue = tracker.append_to_section(number, "Approaches and Experiments", "- #2 GBM")
+    assert issue.body.count("- #2 GBM") == 1

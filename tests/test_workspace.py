@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+import subprocess
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +14,7 @@ from dslp_tui.config import ConfigError
 from dslp_tui.model import IssueDraft
 from dslp_tui.process import ASK_REFERENCE, BASED_ON_EXPERIMENT, Kind, parse_reference, parse_sections, template
 from dslp_tui.sources.git import GitError, NotAGitRepository
-from dslp_tui.tracker import TrackerError
+from dslp_tui.tracker import PartiallyFiled, TrackerError
 from dslp_tui.workspace import NeedsConfirmation, ValidationError, Workspace
 
 
@@ -166,15 +170,121 @@ def test_the_ask_lists_children_in_order_and_only_its_own(ws, ask):
     assert f"- #{elsewhere} Elsewhere" in ws.tracker.get_issue(other).body
 
 
+FILER = """
+import sys, time
+from pathlib import Path
+from dslp_tui.model import IssueDraft
+from dslp_tui.workspace import Workspace
+
+repo, tag, go, ask, count = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+ws = Workspace.open(repo)
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.001)
+for i in range(count):
+    ws.create_issue(IssueDraft(template="experiment", title=f"{tag}-{i}", parent=ask))
+"""
+
+
+def test_children_filed_at_once_by_two_processes_are_all_listed_in_their_ask(ws, ask, tmp_path):
+    go = tmp_path / "go"
+    per_process = 50
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", FILER, str(ws.root), tag, str(go), str(ask), str(per_process)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tag in ("left", "right")
+    ]
+    try:
+        for worker in workers:
+            assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+        go.touch()
+        errors = [worker.communicate(timeout=120)[1] for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    assert [worker.returncode for worker in workers] == [0, 0], errors
+    children = [i for i in ws.tracker.list_issues() if i.parent == ask]
+    assert len(children) == 2 * per_process
+    listed = ws.tracker.get_issue(ask).body
+    missing = [c.number for c in children if f"- #{c.number} {c.title}" not in listed]
+    assert missing == []
+
+
+def test_a_child_filed_between_reading_and_writing_the_ask_stays_listed(ws, ask, repo_with_remote, monkeypatch):
+    # The interleaving that lost children, made certain: whenever this workspace reads the
+    # Ask after filing its child, another one (a second process would) files and lists its own.
+    other = Workspace.open(repo_with_remote)
+    read, create = ws.tracker.get_issue, ws.tracker.create_issue
+    filed: list = []
+
+    def create_then_note(*args, **kwargs):
+        filed.append(create(*args, **kwargs))
+        return filed[-1]
+
+    def read_then_someone_files(number: int):
+        issue = read(number)
+        if number == ask and filed:
+            filed.append(other.create_issue(IssueDraft(template="experiment", title="Other", parent=ask)))
+        return issue
+
+    monkeypatch.setattr(ws.tracker, "create_issue", create_then_note)
+    monkeypatch.setattr(ws.tracker, "get_issue", read_then_someone_files)
+    ws.create_issue(IssueDraft(template="experiment", title="Mine", parent=ask))
+    body = read(ask).body
+    assert [line for line in body.splitlines() if line.startswith("- #")] == [
+        f"- #{issue.number} {issue.title}" for issue in filed
+    ]
+
+
+def test_a_child_whose_listing_failed_is_linked_on_the_next_try_not_filed_twice(ws, ask):
+    db = sqlite3.connect(ws.tracker.path)
+    with db:  # a real SQLite refusal of the Ask's update, as a full disk or a lock would be
+        db.execute(
+            f"CREATE TRIGGER ask_locked BEFORE UPDATE OF body ON issues WHEN OLD.number = {ask}"
+            " BEGIN SELECT RAISE(ABORT, 'the Ask is locked'); END"
+        )
+    draft = IssueDraft(template="explore", title="Tenure", parent=ask, draft_id="form")
+    with pytest.raises(PartiallyFiled, match=r"^#2 was created, but listing it in Ask #1 failed: .*locked") as info:
+        ws.create_issue(draft)
+    assert info.value.number == 2
+    kept = ws.drafts.load("explore", ask)
+    assert (kept.filed_as, kept.draft_id, kept.title) == (2, "form", "Tenure")
+
+    with pytest.raises(PartiallyFiled, match=r"^#2 .*failed"):
+        ws.create_issue(kept)  # still refused: still one issue, draft still kept
+    assert ws.drafts.load("explore", ask).filed_as == 2
+
+    with db:
+        db.execute("DROP TRIGGER ask_locked")
+    db.close()
+    issue = ws.create_issue(kept)
+    assert issue.number == 2
+    assert [i.number for i in ws.tracker.list_issues()] == [ask, 2]  # no duplicate
+    assert "- #2 Tenure" in ws.tracker.get_issue(ask).body
+    assert ws.drafts.load("explore", ask) is None
+
+
 # --- validation and drafts --------------------------------------------------------------------
 
 
+def typed(draft: IssueDraft | None) -> IssueDraft | None:
+    """What a person typed: the draft without its identity."""
+    return replace(draft, draft_id="") if draft else None
+
+
 def assert_refused(ws: Workspace, draft: IssueDraft, message: str) -> None:
+    draft = replace(draft, draft_id="form")  # one form, submitted again and again
     before = ws.tracker.list_issues()
     with pytest.raises(ValidationError, match=message):
         ws.create_issue(draft)
     assert ws.tracker.list_issues() == before  # nothing filed, nothing changed
-    assert ws.drafts.load(draft.template, draft.parent) == draft  # everything typed is kept
+    assert typed(ws.drafts.load(draft.template, draft.parent)) == typed(draft)  # everything typed is kept
 
 
 def test_a_title_is_required(ws):
@@ -230,13 +340,36 @@ def test_a_failed_save_keeps_the_draft_with_its_final_title(ws, ask, monkeypatch
 
 
 def test_a_successful_save_discards_the_draft(ws, ask):
-    draft = IssueDraft(template="explore", title="Tenure", parent=ask, sections={"Overview": "why"})
-    ws.drafts.save(IssueDraft(template="explore", title="Ten", parent=ask))
+    ws.drafts.save(IssueDraft(template="explore", title="Ten", parent=ask, draft_id="form"))
     other = ws.drafts.save(IssueDraft(template="explore", title="For another Ask", parent=None))
+    # The form resumed its draft (same identity) and the person finished it.
+    draft = IssueDraft(template="explore", title="Tenure", parent=ask, sections={"Overview": "why"}, draft_id="form")
     issue = ws.create_issue(draft)
     assert issue.title == "Tenure"
     assert ws.drafts.load("explore", ask) is None
     assert other.exists()  # only this form's draft goes
+
+
+def test_filing_another_draft_for_the_same_form_keeps_the_boards_draft(ws, ask):
+    # The board's draft was kept with escape; `dslp-tui new explore --ask N` files its own.
+    kept = ws.drafts.save(IssueDraft(template="explore", title="Half typed", parent=ask, draft_id="board"))
+    ws.create_issue(IssueDraft(template="explore", title="From the CLI", parent=ask))
+    assert kept.exists()
+    assert ws.drafts.load("explore", ask).title == "Half typed"
+
+
+def test_a_failed_cli_draft_goes_beside_the_boards_draft_not_over_it(ws, ask, monkeypatch):
+    kept = ws.drafts.save(IssueDraft(template="data", title="Half typed", parent=ask, draft_id="board"))
+
+    def broken(*args, **kwargs):
+        raise TrackerError("disk full")
+
+    monkeypatch.setattr(ws.tracker, "create_issue", broken)
+    with pytest.raises(TrackerError):
+        ws.create_issue(IssueDraft(template="data", title="CRM", parent=ask))
+    assert ws.drafts.load("data", ask).title == "Half typed"
+    beside = [p.name for p in ws.drafts.directory.glob("data-*.json") if p != kept]
+    assert len(beside) == 1 and beside[0].startswith(f"data-{ask}-")
 
 
 def test_a_refused_then_fixed_draft_is_filed_and_discarded(ws, ask):
@@ -244,8 +377,8 @@ def test_a_refused_then_fixed_draft_is_filed_and_discarded(ws, ask):
     with pytest.raises(ValidationError):
         ws.create_issue(draft)
     resumed = ws.drafts.load("experiment", ask)
-    assert resumed == draft
-    issue = ws.create_issue(IssueDraft(**{**resumed.__dict__, "title": "GBM"}))
+    assert typed(resumed) == draft
+    issue = ws.create_issue(replace(resumed, title="GBM"))
     assert parse_sections(issue.body)["Metrics"] == "r2 ≥ 0.7"
     assert ws.drafts.load("experiment", ask) is None
 
@@ -371,3 +504,65 @@ def test_dslp_toml_collaboration_branch_is_the_start_point(repo_with_remote, git
     result = ws.start_work(ask)
     assert git.sha(repo_with_remote, result.branch) == dev
     assert ws.load().repo.base == "development"
+
+
+# --- where the tracker lives: a file in its place, a reset database, a read-only one ---------
+
+
+def test_a_file_at_git_dslp_is_one_clear_error(repo_with_remote):
+    (repo_with_remote / ".git" / "dslp").write_text("oops")
+    with pytest.raises(TrackerError, match=r"\.git/dslp is a file, but dslp-tui keeps its tracker in a directory"):
+        Workspace.open(repo_with_remote)
+
+
+def test_a_truncated_tracker_does_not_reuse_the_numbers_branches_carry(repo_with_remote, git):
+    git(repo_with_remote, "branch", "experiment/7-gbm")
+    git(repo_with_remote, "push", "-q", "origin", "main:data/9-crm")  # only on the remote
+    git(repo_with_remote, "fetch", "-q")
+    dslp = repo_with_remote / ".git" / "dslp"
+    dslp.mkdir()
+    (dslp / "tracker.db").write_bytes(b"")
+    ws = Workspace.open(repo_with_remote)
+    assert new(ws, "ask", "Reduce churn") == 10
+    assert new(ws, "experiment", "Next", 10) == 11
+
+
+def drop_file_permission_override() -> None:
+    """Root ignores permission bits; without CAP_DAC_OVERRIDE a root child is held to them."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def test_status_reads_a_read_only_tracker_and_new_says_it_cannot_write(ws, ask):
+    cli = Path(sys.executable).parent / "dslp-tui"
+    dslp = ws.tracker.path.parent
+    (dslp / "drafts").mkdir(exist_ok=True)
+    paths = [ws.tracker.path, dslp / "drafts", dslp]
+    for path in paths:
+        path.chmod(0o444 if path.is_file() else 0o555)
+    try:
+
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [str(cli), "--repo", str(ws.root), *args],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                preexec_fn=drop_file_permission_override,
+            )
+
+        status = run("status", "--json")
+        filed = run("new", "experiment", "GBM", "--ask", str(ask))
+    finally:
+        for path in paths:
+            path.chmod(0o644 if path.is_file() else 0o755)
+    assert status.returncode == 0, status.stderr
+    assert "Reduce customer churn" in status.stdout
+    assert filed.returncode == 1, filed.stderr
+    assert filed.stderr.count("\n") == 1  # one line, no traceback
+    assert f"the tracker at {ws.tracker.path} is read-only (" in filed.stderr
+    assert [i.number for i in ws.tracker.list_issues()] == [ask]

@@ -30,11 +30,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 from dslp_tui.model import Comment, Issue, IssueDraft, PullRequest
-from dslp_tui.process import Kind, LabelSpec, template
+from dslp_tui.process import Kind, LabelSpec, add_to_section, template
 from dslp_tui.tracker import (  # the errors and RateInfo are importable from here too
     AuthError,
     NetworkError,
     NotFoundError,
+    PartiallyFiled,
     RateInfo,
     RateLimited,
     TrackerError,
@@ -46,6 +47,7 @@ FULL_EVERY = 6 * 3600  # seconds between full reads of a list (to notice deleted
 CACHE_FORMAT = 1
 GET_ATTEMPTS = 3  # a GET that meets a 5xx is retried, with backoff, at most this often
 BACKOFF_CAP = 8.0
+APPEND_ATTEMPTS = 5  # reads and writes of a body that keeps changing underneath, before giving up
 
 # How the PyGithub client is built; tests replace the pacing (PyGithub's defaults sleep
 # between requests). Reads are not paced; GitHub asks for a pause between writes.
@@ -544,17 +546,50 @@ class GitHubTracker:
         created = self._call(lambda: self._repo.create_issue(title=draft.title, body=body, labels=list(labels)))
         raw = self._extract_issue(created.raw_data)
         if draft.parent is not None and template(draft.template).kind is not Kind.ASK:
-            parent = self._lazy_issue(draft.parent)
             try:
-                self._call(lambda: parent.add_sub_issue(raw["id"]))
+                self._add_sub_issue(draft.parent, raw["id"])
                 raw["parent"] = draft.parent
             except TrackerError as error:
                 # The issue exists and names its Ask in the body; say the sub-issue link failed.
-                raise TrackerError(
+                raise PartiallyFiled(
                     f"#{raw['number']} was created and references #{draft.parent}, but linking it as a "
-                    f"sub-issue failed: {error}"
+                    f"sub-issue failed: {error}",
+                    raw["number"],
                 ) from None
         return self._issue(raw)
+
+    def _add_sub_issue(self, parent: int, child_id: int) -> None:
+        issue = self._lazy_issue(parent)
+        self._call(lambda: issue.add_sub_issue(child_id))
+
+    def link_sub_issue(self, parent: int, number: int) -> None:
+        """Make ``number`` a sub-issue of ``parent`` (retrying a link that failed at creation)."""
+        _, _, data = self._get(f"/repos/{self.full_name}/issues/{number}", None, None)
+        if _number_from_url(data.get("parent_issue_url")) == parent:
+            return  # the earlier attempt did link it after all
+        self._add_sub_issue(parent, data["id"])
+
+    def append_to_section(self, number: int, section: str, line: str) -> Issue:
+        """Add ``line`` to a section of the body without overwriting someone else's edit.
+
+        GitHub has no conditional update of an issue (no ``If-Match`` on PATCH), so this
+        reads the body, edits it, reads it again just before writing and starts over if it
+        changed meanwhile; after writing it reads once more and starts over if another
+        writer's PATCH replaced ours. That narrows the race, it cannot close it: a write
+        landing between the last read and the PATCH is still lost. The board flags an Ask
+        whose body misses a child its links know about, so such a loss is seen.
+        """
+        for _ in range(APPEND_ATTEMPTS):
+            before = self.get_issue(number)
+            body = add_to_section(before.body, section, line)
+            if body == before.body:
+                return before
+            if self.get_issue(number).body != before.body:
+                continue  # changed underneath: edit the newer body
+            after = self.update_issue(number, body=body)
+            if line.strip() in self.get_issue(number).body:
+                return after
+        raise TrackerError(f"#{number} kept changing while {line.strip()!r} was added to it; try again")
 
     def update_issue(
         self,

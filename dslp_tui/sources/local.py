@@ -5,6 +5,11 @@ commits and lets it survive checkouts. Every write is one ``BEGIN IMMEDIATE`` tr
 and the database runs in WAL mode, so two dslp-tui processes on one repository serialise
 their writes instead of corrupting or losing them. ``PRAGMA user_version`` carries the
 schema version; :data:`MIGRATIONS` brings an older file forward.
+
+A tracker that cannot be written (a read-only checkout, an immutable ``.git/dslp``) is
+opened with SQLite's read-only URI mode: reading works, and every write fails with one
+message that says so. An empty issues table in a repository whose branches carry issue
+numbers (a truncated ``tracker.db``) numbers new issues above those, never reusing one.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dslp_tui.model import Comment, Issue, IssueDraft, PullRequest
-from dslp_tui.process import Kind, template
+from dslp_tui.process import Kind, add_to_section, template
 from dslp_tui.tracker import TrackerError
 
 DB_NAME = "tracker.db"
@@ -51,37 +56,118 @@ MIGRATIONS: tuple[str, ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# What SQLite says when it cannot write the file or create its WAL side files.
+_READ_ONLY_SIGNS = ("readonly database", "unable to open database file", "read-only file system")
+
+
+def _is_read_only_error(error: BaseException) -> bool:
+    return any(sign in str(error).lower() for sign in _READ_ONLY_SIGNS)
+
 
 class LocalTracker:
     """The default tracker: no account, no network, no configuration."""
 
     name = "local"
 
-    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        path: Path,
+        clock: Callable[[], float] = time.time,
+        number_floor: Callable[[], int] | None = None,
+    ) -> None:
+        """``number_floor`` gives the highest issue number the repository's branches carry."""
         self.path = path
         self._clock = clock
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._migrate()
+        self._number_floor = number_floor
+        self.read_only: str | None = None  # why the tracker cannot be written, when it cannot
+        self._immutable = False
+        self._prepare_directory()
+        try:
+            self._migrate()
+        except TrackerError as error:
+            if not (self.path.is_file() and _is_read_only_error(error)):
+                raise
+            self._open_read_only(str(error.__cause__ or error))
 
     @classmethod
-    def for_git_dir(cls, common_dir: Path, clock: Callable[[], float] = time.time) -> LocalTracker:
-        return cls(common_dir / "dslp" / DB_NAME, clock)
+    def for_git_dir(
+        cls,
+        common_dir: Path,
+        clock: Callable[[], float] = time.time,
+        number_floor: Callable[[], int] | None = None,
+    ) -> LocalTracker:
+        return cls(common_dir / "dslp" / DB_NAME, clock, number_floor)
 
     # --- connection and schema ----------------------------------------------------------------
 
+    def _prepare_directory(self) -> None:
+        """Create the tracker's directory; a file in its place is one clear error."""
+        directory = self.path.parent
+        if directory.exists() and not directory.is_dir():
+            raise TrackerError(
+                f"{directory} is a file, but dslp-tui keeps its tracker in a directory there; "
+                f"move the file away (e.g. mv {directory} {directory}.bak) and run again"
+            )
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise TrackerError(f"cannot create the tracker directory {directory}: {error.strerror or error}") from None
+
+    def _open_read_only(self, reason: str) -> None:
+        """Fall back to SQLite's read-only URI mode, checking the schema can be read as it is."""
+        self.read_only = reason
+        with self._read() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            raise self._read_only_error() if version < SCHEMA_VERSION else self._newer_error(version)
+
+    def _read_only_error(self) -> TrackerError:
+        return TrackerError(
+            f"the tracker at {self.path} is read-only ({self.read_only}); "
+            "reading works, but saving needs write access to it and its directory"
+        )
+
+    def _newer_error(self, version: int) -> TrackerError:
+        return TrackerError(
+            f"{self.path} was written by a newer dslp-tui (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); upgrade dslp-tui"
+        )
+
     def _connect(self) -> sqlite3.Connection:
         try:
-            connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            connection = self._open_connection()
         except sqlite3.Error as error:
-            raise TrackerError(f"cannot open the local tracker at {self.path}: {error}") from None
+            raise TrackerError(f"cannot open the local tracker at {self.path}: {error}") from error
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA busy_timeout = 30000")
         connection.execute("PRAGMA foreign_keys = ON")
         return connection
 
+    def _open_connection(self) -> sqlite3.Connection:
+        """Read-write normally; read-only mode when the file cannot be written.
+
+        A WAL database opened read-only still needs its ``-shm`` file; where that cannot be
+        created either (a read-only directory), ``immutable=1`` reads the file as it is.
+        """
+        if not self.read_only:
+            return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        if not self._immutable:
+            try:
+                connection = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+                connection.execute("PRAGMA user_version").fetchone()
+                return connection
+            except sqlite3.OperationalError as error:
+                if not _is_read_only_error(error):
+                    raise
+                self._immutable = True
+        return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=30, isolation_level=None)
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One immediate transaction: takes the write lock up front so numbering never races."""
+        if self.read_only:
+            raise self._read_only_error()
         connection = self._connect()
         try:
             connection.execute("BEGIN IMMEDIATE")
@@ -92,6 +178,9 @@ class LocalTracker:
                 raise
             connection.execute("COMMIT")
         except sqlite3.Error as error:
+            if _is_read_only_error(error):
+                self.read_only = str(error)
+                raise self._read_only_error() from None
             raise TrackerError(f"the local tracker could not save: {error}") from None
         finally:
             connection.close()
@@ -119,7 +208,7 @@ class LocalTracker:
                 return
             except sqlite3.OperationalError as error:
                 if "locked" not in str(error) or time.monotonic() > deadline:
-                    raise TrackerError(f"cannot prepare the local tracker at {self.path}: {error}") from None
+                    raise TrackerError(f"cannot prepare the local tracker at {self.path}: {error}") from error
                 time.sleep(0.05)
 
     def _migrate_once(self) -> None:
@@ -131,10 +220,7 @@ class LocalTracker:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 connection.execute("ROLLBACK")
-                raise TrackerError(
-                    f"{self.path} was written by a newer dslp-tui (schema {version}, this one knows "
-                    f"{SCHEMA_VERSION}); upgrade dslp-tui"
-                )
+                raise self._newer_error(version)
             for step in range(version, SCHEMA_VERSION):
                 for statement in MIGRATIONS[step].split(";"):
                     if statement.strip():
@@ -201,13 +287,35 @@ class LocalTracker:
             if draft.parent is not None:
                 self._get(db, draft.parent)  # a child must point at an issue that exists
             cursor = db.execute(
-                "INSERT INTO issues (kind, title, body, parent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (kind.value, draft.title, body, draft.parent, now, now),
+                "INSERT INTO issues (number, kind, title, body, parent, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (self._first_number(db), kind.value, draft.title, body, draft.parent, now, now),
             )
             number = int(cursor.lastrowid or 0)
             db.executemany(
                 "INSERT OR IGNORE INTO labels (issue, name) VALUES (?, ?)", [(number, name) for name in labels]
             )
+            return self._get(db, number)
+
+    def _first_number(self, db: sqlite3.Connection) -> int | None:
+        """None (SQLite's next rowid) unless the table is empty: then above every branch's number.
+
+        An empty table in a repository with numbered branches means the database was reset
+        (a truncated file); reusing those numbers would tie new issues to old work.
+        """
+        if self._number_floor is None or db.execute("SELECT 1 FROM issues LIMIT 1").fetchone():
+            return None
+        floor = self._number_floor()
+        return floor + 1 if floor > 0 else None
+
+    def append_to_section(self, number: int, section: str, line: str) -> Issue:
+        """Read, edit and write the body in one transaction, so concurrent additions all stay."""
+        with self._write() as db:
+            issue = self._get(db, number)
+            body = add_to_section(issue.body, section, line)
+            if body == issue.body:
+                return issue
+            db.execute("UPDATE issues SET body = ?, updated_at = ? WHERE number = ?", (body, self._clock(), number))
             return self._get(db, number)
 
     def update_issue(
