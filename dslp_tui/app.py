@@ -335,7 +335,10 @@ class DslpApp(App[int]):
         def done(result: FormResult | None) -> None:
             if result is None:
                 return
-            if result.submitted:
+            if result.discarded:
+                self.workspace.drafts.discard(tpl.id, parent)  # the draft this form resumed, if any
+                self.notify("Draft discarded.", timeout=4)
+            elif result.submitted:
                 self.create_issue(result.draft)
             elif _has_content(result.draft, tpl):
                 path = self.workspace.drafts.save(result.draft)

@@ -351,8 +351,9 @@ def isolate_headings(text: str, headings: tuple[str, ...] | list[str]) -> str:
     """``text`` with every one of ``headings`` on a line of its own, whatever was typed around it.
 
     A form field prefilled with ``### Desired Outcome`` gets typed into at the wrong place
-    (``Fraud costs 2%### Desired Outcome``); the heading is split out onto its own line with a
-    blank line either side where there was none. Lines already right are left as they are.
+    (``Fraud costs 2%### Desired Outcome``); the heading is split out onto its own line, with a
+    blank line between it and any text right before or after it (as Markdown linters ask).
+    Everything else is left as it was typed.
     """
     names = sorted({h.strip() for h in headings if h.strip()}, key=len, reverse=True)
     if not names or not text:
@@ -361,7 +362,7 @@ def isolate_headings(text: str, headings: tuple[str, ...] | list[str]) -> str:
     out: list[object] = []
     for line in text.split("\n"):
         pieces = pattern.split(line)
-        if len(pieces) == 1 or (len(pieces) == 3 and not pieces[0].strip() and not pieces[2].strip()):
+        if len(pieces) == 1:
             out.append(line)
             continue
         for index, piece in enumerate(pieces):

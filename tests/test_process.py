@@ -645,7 +645,7 @@ def test_render_body_puts_every_heading_on_a_line_of_its_own(typed):
 
 
 def test_isolate_headings_leaves_well_formed_text_alone():
-    text = "### Desired Outcome\nFraud below 1%\n\n### Current State\n\n#### Desired Outcome (deeper)\n"
+    text = "### Desired Outcome\n\nFraud below 1%\n\n### Current State\n\n#### Desired Outcome (deeper)\n"
     assert isolate_headings(text, sub_headings(template("ask"))) == text
     assert isolate_headings("Fraud### Impact", ()) == "Fraud### Impact"
 
@@ -655,6 +655,9 @@ def test_isolate_headings_separates_with_one_blank_line():
         "Fraud costs 2%\n\n### Desired Outcome"
     )
     assert isolate_headings("### Metrics r2 >= 0.75\n", ["### Metrics"]) == "### Metrics\n\nr2 >= 0.75\n"
+    assert isolate_headings("### Impact\nFewer chargebacks\n### Metrics\n", ["### Impact", "### Metrics"]) == (
+        "### Impact\n\nFewer chargebacks\n\n### Metrics\n"
+    )
 
 
 def test_sub_headings_are_the_starters_headings():
