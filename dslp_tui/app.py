@@ -343,7 +343,11 @@ class DslpApp(App[int]):
             if result is None:
                 return
             own = replace(result.draft, draft_id=identity)
-            if result.submitted:
+            if result.discarded:
+                if draft is not None:
+                    self.workspace.drafts.discard(draft)  # the draft this form resumed
+                self.notify("Draft discarded.", timeout=4)
+            elif result.submitted:
                 self.create_issue(own)
             elif _has_content(own, tpl):
                 path = self.workspace.drafts.save(own)

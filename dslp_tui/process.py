@@ -336,16 +336,87 @@ def set_reference(body: str, name: str, number: int) -> str:
     return "\n".join([line, *lines]) if body else line
 
 
+_HEADING_LINE = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+_BLANK = object()  # a blank line that separates a heading split out of a line, if none is there
+
+
+def sub_headings(tpl: Template) -> tuple[str, ...]:
+    """The ``###`` lines of the template's starter texts (``### Desired Outcome``...), in order."""
+    return tuple(
+        line.strip() for section in tpl.sections for line in section.starter.split("\n") if _HEADING_LINE.match(line)
+    )
+
+
+def isolate_headings(text: str, headings: tuple[str, ...] | list[str]) -> str:
+    """``text`` with every one of ``headings`` on a line of its own, whatever was typed around it.
+
+    A form field prefilled with ``### Desired Outcome`` gets typed into at the wrong place
+    (``Fraud costs 2%### Desired Outcome``); the heading is split out onto its own line, with a
+    blank line between it and any text right before or after it (as Markdown linters ask).
+    Everything else is left as it was typed.
+    """
+    names = sorted({h.strip() for h in headings if h.strip()}, key=len, reverse=True)
+    if not names or not text:
+        return text
+    pattern = re.compile("(?<!#)(" + "|".join(re.escape(name) for name in names) + ")")
+    out: list[object] = []
+    for line in text.split("\n"):
+        pieces = pattern.split(line)
+        if len(pieces) == 1:
+            out.append(line)
+            continue
+        for index, piece in enumerate(pieces):
+            if index % 2:
+                out.extend((_BLANK, piece, _BLANK))
+            elif piece.strip():
+                out.append(piece.rstrip() if index == 0 else piece.strip())
+    return "\n".join(_resolve_blanks(out))
+
+
+def _resolve_blanks(lines: list[object]) -> list[str]:
+    """Turn each ``_BLANK`` into an empty line only between two lines with text."""
+    result: list[str] = []
+    for index, line in enumerate(lines):
+        if line is not _BLANK:
+            result.append(str(line))
+            continue
+        following = next((later for later in lines[index + 1 :] if later is not _BLANK), None)
+        if result and result[-1].strip() and following is not None and str(following).strip():
+            result.append("")
+    return result
+
+
+def writing_spot(starter: str) -> tuple[str, tuple[int, int]]:
+    """Where a person's words go in a section's starter text: ``(text, (row, column))``.
+
+    On the empty line under the first sub-heading (one is inserted when the starter has
+    none); else at the end of the first line left open (``- [ ] ``, ``TL;DR: ``); else at
+    the end. Never at the start of a heading, where typing would glue words to it.
+    """
+    lines = starter.split("\n")
+    for row, line in enumerate(lines):
+        if _HEADING_LINE.match(line):
+            if row + 1 >= len(lines) or lines[row + 1].strip():
+                lines.insert(row + 1, "")
+            return "\n".join(lines), (row + 1, 0)
+    for row, line in enumerate(lines):
+        if line.strip() and line != line.rstrip():
+            return starter, (row, len(line))
+    return starter, (len(lines) - 1, len(lines[-1]))
+
+
 def render_body(tpl: Template, sections: dict[str, str], refs: dict[str, int] | None = None) -> str:
     """The issue body for a template: every heading in order, then what was written under it.
 
-    ``refs`` maps reference names (``Ask Reference``...) to issue numbers; they open the
-    Description section, as the process asks.
+    Every ``##`` heading and every ``###`` sub-heading of the starters is on a line of its
+    own, whatever was typed. ``refs`` maps reference names (``Ask Reference``...) to issue
+    numbers; they open the Description section, as the process asks.
     """
+    headings = sub_headings(tpl)
     parts: list[str] = []
     for section in tpl.sections:
         given = sections.get(section.heading)
-        text = (section.starter if given is None else given).strip("\n")
+        text = isolate_headings(section.starter if given is None else given, headings).strip("\n")
         if section.heading == "Description" and refs:
             ref_lines = [f"{name}: #{number}" for name, number in refs.items()]
             text = "\n".join(ref_lines) + (f"\n\n{text}" if text.strip() else "")

@@ -1,7 +1,8 @@
 """The new-issue form: a title, the Ask (and Experiment) it belongs to, one field per section.
 
-Returns a :class:`FormResult` either way: submitted, or cancelled with everything typed so
-far, so escape never loses a draft (the app keeps it and the form resumes from it).
+Returns a :class:`FormResult`: submitted; cancelled with everything typed so far, so escape
+never loses a draft (the app keeps it and the form resumes from it); or discarded on purpose
+(ctrl+r or the Discard button, pressed twice when something was typed), which removes the draft.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -17,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from dslp_tui.model import IssueDraft
-from dslp_tui.process import Kind, Template
+from dslp_tui.process import Kind, Template, writing_spot
 from dslp_tui.screens.render import plain
 from dslp_tui.text import one_line
 
@@ -26,12 +27,49 @@ from dslp_tui.text import one_line
 class FormResult:
     draft: IssueDraft
     submitted: bool
+    discarded: bool = False  # the person threw the draft away: nothing is kept
+
+
+class SectionArea(TextArea):
+    """A section field that puts the cursor where the person's words belong when it gains focus.
+
+    Untouched starter text: on the empty line under its first sub-heading, never at the start
+    of ``### Desired Outcome`` where typing would glue words to it. Edited text (a resumed
+    draft): at the end the first time, then wherever the person left it.
+    """
+
+    def __init__(self, text: str, starter: str, **kwargs) -> None:
+        super().__init__(text, **kwargs)
+        self.starter = starter
+        self._visited = False
+
+    def on_focus(self, event: events.Focus) -> None:
+        # After the focusing click (queued behind this event) has set its own location.
+        self.call_later(self.place_cursor)
+
+    def place_cursor(self) -> None:
+        prepared, spot = writing_spot(self.starter)
+        if self.text in (self.starter, prepared):
+            if self.text != prepared:
+                self.load_text(prepared)
+            self.move_cursor(spot)
+        elif not self._visited:
+            self.move_cursor(self.document.end)
+        self._visited = True
 
 
 class IssueForm(ModalScreen[FormResult]):
+    # Narrower buttons leave the hint room for its keys at 80 columns.
+    DEFAULT_CSS = """
+    IssueForm #form-buttons Button {
+        min-width: 10;
+    }
+    """
     BINDINGS = [
         Binding("ctrl+s", "submit", "Create", id="form_submit"),
         Binding("escape", "cancel", "Close (keeps the draft)", id="form_cancel"),
+        # ctrl+d deletes a character in Input and TextArea; ctrl+r is free in both.
+        Binding("ctrl+r", "discard", "Discard the draft", id="form_discard"),
     ]
 
     def __init__(
@@ -49,6 +87,7 @@ class IssueForm(ModalScreen[FormResult]):
         self.experiments = experiments
         self.draft = draft or IssueDraft(template=template.id, title="", parent=parent)
         self.resumed = resumed
+        self._discard_armed = False
 
     def compose(self) -> ComposeResult:
         tpl = self.template
@@ -86,11 +125,17 @@ class IssueForm(ModalScreen[FormResult]):
                     yield Label(section.heading, classes="heading")
                     yield Static(plain(section.guidance), classes="guidance")
                     text = self.draft.sections.get(section.heading, section.starter)
-                    yield TextArea(text, id=f"section-{index}", soft_wrap=True, tab_behavior="focus")
+                    yield SectionArea(
+                        text, section.starter, id=f"section-{index}", soft_wrap=True, tab_behavior="focus"
+                    )
+            yield Static(id="discard-note", classes="error note")
             with Horizontal(id="form-buttons"):
                 yield Static(
-                    plain("ctrl+s create · esc keeps the draft · tab next"), classes="guidance", id="form-hint"
+                    plain("ctrl+s create · esc keeps the draft · ctrl+r discards it · tab next"),
+                    classes="guidance",
+                    id="form-hint",
                 )
+                yield Button("Discard", variant="error", id="discard")
                 yield Button("Cancel", id="cancel")
                 yield Button("Create", variant="primary", id="create")
 
@@ -153,6 +198,37 @@ class IssueForm(ModalScreen[FormResult]):
 
     def action_cancel(self) -> None:
         self.dismiss(FormResult(self.current_draft(), submitted=False))
+
+    def has_content(self) -> bool:
+        """Whether anything was typed: a title, or a section that is not its starter."""
+        draft = self.current_draft()
+        starters = {s.heading: s.starter.strip() for s in self.template.sections}
+        return bool(draft.title.strip()) or any(
+            text.strip() and text.strip() != starters.get(heading, "") for heading, text in draft.sections.items()
+        )
+
+    def action_discard(self) -> None:
+        """Throw the draft away; when something was typed, only on a second press in a row."""
+        if self.has_content() and not self._discard_armed:
+            self._discard_armed = True
+            self._note("#discard-note", "Press ctrl+r or Discard again to throw this draft away; esc keeps it.")
+            self.query_one("#discard", Button).label = "Confirm"
+            return
+        self.dismiss(FormResult(self.current_draft(), submitted=False, discarded=True))
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    def _disarm_discard(self) -> None:
+        """Any edit after the first discard press cancels it: the second press must follow at once."""
+        if self._discard_armed:
+            self._discard_armed = False
+            self._note("#discard-note", "")
+            self.query_one("#discard", Button).label = "Discard"
+
+    @on(Button.Pressed, "#discard")
+    def _discard(self) -> None:
+        self.action_discard()
 
     @on(Button.Pressed, "#create")
     def _create(self) -> None:

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Button, Input, Select, Static, TextArea
 
 from dslp_tui.app import DslpApp, build_app
 from dslp_tui.model import IssueDraft
@@ -249,6 +249,115 @@ async def test_an_issue_created_but_not_listed_is_linked_on_retry_not_filed_agai
     assert [i.number for i in tracker(demo).list_issues()][-1] == 13  # no duplicate
     assert "- #13 Uplift model" in tracker(demo).get_issue(1).body
     assert app.workspace.drafts.load("experiment", 1) is None
+
+
+async def test_typed_text_goes_under_the_first_sub_heading(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", *"Cut fraud", "tab")
+        field = app.screen.query_one("#section-0", TextArea)
+        assert field.has_focus and field.cursor_location == (1, 0)
+        await pilot.press(*"Fraud costs 2%", "tab")
+        await pilot.press(*"Fraud below 1%")  # Success Criteria: under ### Impact
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        body = tracker(demo).get_issue(13).body
+    lines = body.split("\n")
+    start = lines.index("## Problem Statement")
+    assert lines[start : start + 7] == [
+        "## Problem Statement",
+        "",
+        "### Desired Outcome",
+        "",
+        "Fraud costs 2%",
+        "",
+        "### Current State",
+    ]
+    assert lines[lines.index("### Impact") + 2] == "Fraud below 1%"
+    headings = [f"## {s.heading}" for s in template("ask").sections]
+    headings += ["### Desired Outcome", "### Current State", "### Impact", "### Metrics", "### Constraints"]
+    assert all(heading in lines for heading in headings), body
+
+
+async def test_a_click_into_an_untouched_section_lands_under_its_sub_heading(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await pilot.click("#section-1", offset=(2, 1))  # on the "### Impact" line
+        await pilot.press(*"Fewer chargebacks")
+        assert app.screen.query_one("#section-1", TextArea).text.startswith("### Impact\nFewer chargebacks\n")
+
+
+async def test_a_resumed_section_puts_the_cursor_at_the_end(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        draft = IssueDraft("experiment", "GBM v2", {"Metrics": "r2 >= 0.75"}, parent=1)
+        app.workspace.drafts.save(draft)
+        await pilot.press("t")
+        metrics = app.screen.query_one("#section-1", TextArea)
+        metrics.focus()
+        await pilot.press(*"; mae < 3")
+        assert metrics.text == "r2 >= 0.75; mae < 3"
+
+
+def draft_file(demo: Path, key: str) -> Path:
+    return demo / ".git" / "dslp" / "drafts" / f"{key}.json"
+
+
+async def test_ctrl_r_discards_the_draft_on_a_second_press(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t", *"Gradient boosting v2", "escape")
+        assert draft_file(demo, "experiment-1").exists()
+        await pilot.press("t")  # resumed
+        form = app.screen
+        assert isinstance(form, IssueForm) and form.resumed
+        assert "ctrl+r" in str(form.query_one("#form-hint", Static).render())
+        await pilot.press("ctrl+r")
+        assert app.screen is form, "one press must not throw typed work away"
+        assert "again" in str(form.query_one("#discard-note", Static).render())
+        await pilot.press("x", "ctrl+r")  # typing in between asks again
+        assert app.screen is form
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        assert not draft_file(demo, "experiment-1").exists()
+        assert any("Draft discarded" in n.message for n in app._notifications)
+        await pilot.press("t")
+        assert app.screen.query_one("#title", Input).value == ""
+
+
+async def test_the_discard_button_discards_the_draft(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", *"Reduce returns", "escape")
+        assert draft_file(demo, "ask-none").exists()
+        await pilot.press("a")
+        form = app.screen
+        await pilot.click("#discard")
+        assert app.screen is form
+        assert "again" in str(form.query_one("#discard-note", Static).render())
+        # Textual ignores a click during the button's press effect: a double-click is not a confirmation.
+        await pilot.pause(form.query_one("#discard", Button).active_effect_duration + 0.2)
+        await pilot.click("#discard")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        assert not draft_file(demo, "ask-none").exists()
+
+
+async def test_an_empty_form_is_discarded_at_once(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
 
 
 async def test_a_failed_save_keeps_the_draft(demo: Path) -> None:

@@ -265,6 +265,16 @@ def test_new_with_plain_text_on_stdin_fills_the_first_section(capsys, git_repo, 
     assert parse_sections(body)["Problem Statement"] == "Why do customers leave?"
 
 
+def test_new_with_a_body_file_puts_sub_headings_on_their_own_lines(capsys, git_repo, tmp_path):
+    body = tmp_path / "body.md"
+    body.write_text("## Problem Statement\n\nFraud costs 2%### Desired Outcome\nBelow 1%", encoding="utf-8")
+    number = new(capsys, git_repo, "ask", "Cut fraud", "--body-file", str(body))
+    from dslp_tui.workspace import Workspace
+
+    lines = Workspace.open(git_repo).tracker.get_issue(number).body.split("\n")
+    assert "Fraud costs 2%" in lines and "### Desired Outcome" in lines and "## Problem Statement" in lines
+
+
 def test_new_with_a_body_file_that_has_foreign_sections(capsys, git_repo, tmp_path):
     body = tmp_path / "body.md"
     body.write_text("## Problem Statement\n\nx\n\n## Budget\n\ny\n")

@@ -21,13 +21,16 @@ from dslp_tui.process import (
     Status,
     add_to_section,
     branch_name,
+    isolate_headings,
     issue_number_from_branch,
     parse_reference,
     parse_sections,
     render_body,
     set_reference,
     slugify,
+    sub_headings,
     template,
+    writing_spot,
 )
 
 DEFAULT_PREFIXES = Config().prefixes
@@ -617,6 +620,65 @@ def test_render_body_reference_without_a_description_section():
     assert parse_reference(body) == 4
     assert list(parse_sections(body)) == PROCESS_HEADINGS["explore"]
     assert parse_sections(body)["Overview"] == "Seasonality."
+
+
+def _own_line(body: str, heading: str) -> bool:
+    return any(line.strip() == heading for line in body.split("\n"))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Fraud costs 2%### Desired Outcome\n\n### Current State\n",  # typed at the start of the starter
+        "### Desired OutcomeFraud costs 2%\n\n### Current State\n",  # typed at the end of the heading
+        "### Desired Outcome\n\nFraud costs 2%### Current State",  # no newline before the next heading
+        "Fraud costs 2% ### Desired Outcome Rules today ### Current State Manual review",  # all on one line
+    ],
+)
+def test_render_body_puts_every_heading_on_a_line_of_its_own(typed):
+    body = render_body(template("ask"), {"Problem Statement": typed})
+    for heading in ("### Desired Outcome", "### Current State", *(f"## {h}" for h in PROCESS_HEADINGS["ask"])):
+        assert _own_line(body, heading), (heading, body)
+    assert any(line.strip() == "Fraud costs 2%" for line in body.split("\n"))
+    assert "\n\n\n" not in body
+    assert list(parse_sections(body)) == PROCESS_HEADINGS["ask"]
+
+
+def test_isolate_headings_leaves_well_formed_text_alone():
+    text = "### Desired Outcome\n\nFraud below 1%\n\n### Current State\n\n#### Desired Outcome (deeper)\n"
+    assert isolate_headings(text, sub_headings(template("ask"))) == text
+    assert isolate_headings("Fraud### Impact", ()) == "Fraud### Impact"
+
+
+def test_isolate_headings_separates_with_one_blank_line():
+    assert isolate_headings("Fraud costs 2%### Desired Outcome", ["### Desired Outcome"]) == (
+        "Fraud costs 2%\n\n### Desired Outcome"
+    )
+    assert isolate_headings("### Metrics r2 >= 0.75\n", ["### Metrics"]) == "### Metrics\n\nr2 >= 0.75\n"
+    assert isolate_headings("### Impact\nFewer chargebacks\n### Metrics\n", ["### Impact", "### Metrics"]) == (
+        "### Impact\n\nFewer chargebacks\n\n### Metrics\n"
+    )
+
+
+def test_sub_headings_are_the_starters_headings():
+    assert sub_headings(template("ask"))[:3] == ("### Desired Outcome", "### Current State", "### Impact")
+    assert sub_headings(template("data")) == ()
+
+
+@pytest.mark.parametrize(
+    ("starter", "expected"),
+    [
+        ("### Desired Outcome\n\n### Current State\n", ("### Desired Outcome\n\n### Current State\n", (1, 0))),
+        ("### Datasets", ("### Datasets\n", (1, 0))),  # no line under the heading: one is made
+        ("### A\n### B\n", ("### A\n\n### B\n", (1, 0))),
+        ("- [ ] \n", ("- [ ] \n", (0, 6))),
+        ("Experiment History: \n\nTL;DR: \n", ("Experiment History: \n\nTL;DR: \n", (0, 20))),
+        ("- [ ] Add tests\n", ("- [ ] Add tests\n", (1, 0))),
+        ("", ("", (0, 0))),
+    ],
+)
+def test_writing_spot_is_under_the_first_sub_heading(starter, expected):
+    assert writing_spot(starter) == expected
 
 
 def test_render_body_ignores_sections_the_template_lacks():
