@@ -15,10 +15,14 @@ import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dslp_tui import __version__
 from dslp_tui.config import ConfigError, load_config
 from dslp_tui.errors import EXIT_FAILED, EXIT_USAGE, DslpError
+
+if TYPE_CHECKING:
+    from dslp_tui.model import Snapshot
 
 EXIT_STDOUT_CLOSED = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 
@@ -356,14 +360,14 @@ def _branch_json(branch) -> dict:
 class LoadedRuns:
     """The snapshot with runs merged in, and what the CLI says about where they came from."""
 
-    snapshot: object
+    snapshot: Snapshot
     source: str | None = None
     error: str | None = None
 
     def json(self) -> dict:
         from dslp_tui.workspace import unlinked_runs
 
-        runs = self.snapshot.runs  # type: ignore[attr-defined]
+        runs = self.snapshot.runs
         return {"source": self.source, "total": len(runs), "unlinked": unlinked_runs(runs), "error": self.error}
 
 

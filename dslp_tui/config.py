@@ -212,7 +212,7 @@ def _check(data: dict[str, Any], table: str, text: str, path: Path, values: dict
         choices = _CHOICES.get((table, key))
         if choices and value not in choices:
             raise _error(path, text, table, key, f"{dotted} must be one of {', '.join(choices)}; got {value!r}")
-        if table == "branches.prefixes" and value and not _PREFIX.fullmatch(value):
+        if table == "branches.prefixes" and isinstance(value, str) and value and not _PREFIX.fullmatch(value):
             raise _error(path, text, table, key, f"{dotted} must be empty or a simple name ending in '/'")
         values[table][key] = value
 

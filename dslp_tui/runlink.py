@@ -35,7 +35,7 @@ def issue_from_tag(value: str | None) -> int | None:
     return number if 0 < number < 2**31 else None
 
 
-def commits_to_place(runs: Iterable[Run], prefixes: Mapping[str, str]) -> set[str]:
+def commits_to_place(runs: Iterable[Run], prefixes: dict[str, str]) -> set[str]:
     """The commits git must be asked about: runs with no issue tag and no DSLP branch."""
     return {
         run.commit
@@ -45,7 +45,7 @@ def commits_to_place(runs: Iterable[Run], prefixes: Mapping[str, str]) -> set[st
 
 
 def link_runs(
-    runs: Iterable[Run], prefixes: Mapping[str, str], containing: Mapping[str, Iterable[str]] | None = None
+    runs: Iterable[Run], prefixes: dict[str, str], containing: Mapping[str, Iterable[str]] | None = None
 ) -> tuple[Run, ...]:
     """Every run with ``issue`` set where it can be; ``containing`` maps a commit to DSLP branches."""
     containing = containing or {}
@@ -62,7 +62,7 @@ def link_runs(
     return tuple(linked)
 
 
-def _by_commit(run: Run, prefixes: Mapping[str, str], branches: Iterable[str]) -> Run:
+def _by_commit(run: Run, prefixes: dict[str, str], branches: Iterable[str]) -> Run:
     """The one issue whose branches contain the run's commit; two issues' branches: unlinked."""
     owners: dict[int, str] = {}
     for name in sorted(branches):

@@ -180,9 +180,9 @@ class _as_runs_error:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind, error, traceback) -> bool:
+    def __exit__(self, kind, error, traceback) -> None:
         if error is None or isinstance(error, RunsError) or not isinstance(error, Exception):
-            return False
+            return
         if isinstance(error, ImportError):
             message = f'MLflow is not installed ({error}); reinstall dslp-tui, or set [runs] source = "none"'
         else:
