@@ -256,12 +256,13 @@ def _status(workspace, args) -> int:
         snapshot = workspace.load()
     except TrackerError as error:
         raise CliError(str(error)) from None
-    runs = _load_runs(workspace, snapshot, strict=False)
-    board = build_board(runs.snapshot, workspace.config, show_closed=not args.open)
-    if args.json:
+    if args.json:  # the text board does not show runs yet: it need not wait for MLflow
+        runs = _load_runs(workspace, snapshot, strict=False)
+        board = build_board(runs.snapshot, workspace.config, show_closed=not args.open)
         data = status_json(workspace, board, runs)
         _write(_escape_c1(json.dumps(data, indent=2, ensure_ascii=False)))
         return 0
+    board = build_board(snapshot, workspace.config, show_closed=not args.open)
     glyphs = ASCII if (args.ascii or workspace.config.ascii or not _utf8_stdout()) else UNICODE
     repo = board.repo
     if repo:
