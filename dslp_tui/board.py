@@ -214,9 +214,10 @@ def join(snapshot: Snapshot, config: Config) -> Joined:
     pulls: dict[str, list[PullRequest]] = {}
     for pull in snapshot.pulls:
         pulls.setdefault(pull.head, []).append(pull)
-    runs: dict[str, list[Run]] = {}
+    runs: dict[int, list[Run]] = {}  # by issue: the run's tag, branch or commit named it (runlink.py)
     for run in snapshot.runs:
-        runs.setdefault(run.branch, []).append(run)
+        if run.issue is not None:
+            runs.setdefault(run.issue, []).append(run)
     names = _status_names(config)
 
     def row(issue: Issue) -> Row:
@@ -226,7 +227,7 @@ def join(snapshot: Snapshot, config: Config) -> Joined:
             status=status_of(issue, config, names),
             branches=own,
             pulls=tuple(p for b in own for p in pulls.get(b.name, ())),
-            runs=tuple(r for b in own for r in runs.get(b.name, ())),
+            runs=tuple(runs.get(issue.number, ())),
         )
 
     asks = {i.number for i in snapshot.issues if i.kind is Kind.ASK}

@@ -13,12 +13,16 @@ import json
 import os
 import re
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dslp_tui import __version__
 from dslp_tui.config import ConfigError, load_config
 from dslp_tui.errors import EXIT_FAILED, EXIT_USAGE, DslpError
+
+if TYPE_CHECKING:
+    from dslp_tui.model import Snapshot
 
 EXIT_STDOUT_CLOSED = 128 + 13  # what a shell reports for a process ended by SIGPIPE
 
@@ -77,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="print the board as text or JSON")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.add_argument("--open", action="store_true", help="only open issues")
+
+    runs = commands.add_parser("runs", help="list the runs of issue N (an Ask: of all its children)")
+    runs.add_argument("number", type=issue_number)
+    runs.add_argument("--json", action="store_true", help="machine-readable output")
 
     new = commands.add_parser("new", help="create an issue from its DSLP template; prints its number")
     new.add_argument("kind", choices=KIND_CHOICES, metavar="KIND", help=" | ".join(KIND_CHOICES))
@@ -142,6 +150,8 @@ def _run(args) -> int:
     workspace = _workspace(root)
     if args.command == "status":
         return _status(workspace, args)
+    if args.command == "runs":
+        return _runs(workspace, args)
     if args.command == "new":
         return _new(workspace, args)
     if args.command == "branch":
@@ -246,10 +256,13 @@ def _status(workspace, args) -> int:
         snapshot = workspace.load()
     except TrackerError as error:
         raise CliError(str(error)) from None
-    board = build_board(snapshot, workspace.config, show_closed=not args.open)
-    if args.json:
-        _write(_escape_c1(json.dumps(status_json(workspace, board), indent=2, ensure_ascii=False)))
+    if args.json:  # the text board does not show runs yet: it need not wait for MLflow
+        runs = _load_runs(workspace, snapshot, strict=False)
+        board = build_board(runs.snapshot, workspace.config, show_closed=not args.open)
+        data = status_json(workspace, board, runs)
+        _write(_escape_c1(json.dumps(data, indent=2, ensure_ascii=False)))
         return 0
+    board = build_board(snapshot, workspace.config, show_closed=not args.open)
     glyphs = ASCII if (args.ascii or workspace.config.ascii or not _utf8_stdout()) else UNICODE
     repo = board.repo
     if repo:
@@ -284,8 +297,16 @@ def _utf8_stdout() -> bool:
     return (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") in ("utf8", "utf8mb4")
 
 
-def status_json(workspace, board) -> dict:
-    """The board as plain data: ``asks`` → children, plus ``unlinked`` and the repository."""
+def status_json(workspace, board, runs: LoadedRuns | None = None) -> dict:
+    """The board as plain data: ``asks`` → children, plus ``unlinked`` and the repository.
+
+    With ``runs`` (see :func:`_load_runs`), every row carries ``runs`` (count, best run with
+    its metrics and URL, the Ask's threshold and whether it is met) and the top level says
+    where runs came from and how many name no issue.
+    """
+    from dslp_tui.rollup import summaries
+
+    summary = summaries(board, workspace.config) if runs is not None else {}
 
     def row_json(row) -> dict:
         issue = row.issue
@@ -301,6 +322,7 @@ def status_json(workspace, board) -> dict:
             "branches": [b.name for b in row.branches],
             "pulls": [asdict(p) for p in row.pulls],
             "assignees": list(issue.assignees),
+            **({"runs": summary_json(summary[issue.number])} if issue.number in summary else {}),
         }
 
     asks, unlinked = [], []
@@ -321,6 +343,7 @@ def status_json(workspace, board) -> dict:
         },
         "asks": asks,
         "unlinked": unlinked,
+        **({"runs": runs.json()} if runs is not None else {}),
     }
 
 
@@ -329,6 +352,140 @@ def _branch_json(branch) -> dict:
     data.pop("issue")
     data["kind"] = data.pop("kind_key")
     return data
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadedRuns:
+    """The snapshot with runs merged in, and what the CLI says about where they came from."""
+
+    snapshot: Snapshot
+    source: str | None = None
+    error: str | None = None
+
+    def json(self) -> dict:
+        from dslp_tui.workspace import unlinked_runs
+
+        runs = self.snapshot.runs
+        return {"source": self.source, "total": len(runs), "unlinked": unlinked_runs(runs), "error": self.error}
+
+
+def _load_runs(workspace, snapshot, *, strict: bool) -> LoadedRuns:
+    """Runs merged into ``snapshot``; a failure is an error (``strict``) or a note on stderr."""
+    from dslp_tui.runs import RunsError
+    from dslp_tui.sources.git import GitError
+    from dslp_tui.workspace import with_runs
+
+    try:
+        source = workspace.run_source()
+        runs = workspace.load_runs(snapshot)
+    except (RunsError, GitError) as error:
+        if strict:
+            raise CliError(str(error)) from None
+        _fail(f"runs: {error}")
+        return LoadedRuns(snapshot, error=str(error))
+    return LoadedRuns(with_runs(snapshot, runs), source.name if source else None)
+
+
+def run_json(run) -> dict:
+    data = asdict(run)
+    data["duration"] = _duration_seconds(run)
+    return data
+
+
+def summary_json(summary) -> dict:
+    goal = summary.goal
+    return {
+        "count": summary.count,
+        "metric": goal.metric or None,
+        "direction": goal.direction,
+        "threshold": goal.threshold,
+        "best": run_json(summary.best) if summary.best else None,
+        "value": summary.value,
+        "meets": summary.meets,
+    }
+
+
+def _duration_seconds(run) -> float | None:
+    return round(run.ended_at - run.started_at, 3) if run.ended_at and run.started_at else None
+
+
+def _runs(workspace, args) -> int:
+    from dslp_tui.board import build_board
+    from dslp_tui.rollup import ask_runs, summarize
+    from dslp_tui.tracker import TrackerError
+
+    try:
+        snapshot = workspace.load()
+    except TrackerError as error:
+        raise CliError(str(error)) from None
+    loaded = _load_runs(workspace, snapshot, strict=True)
+    board = build_board(loaded.snapshot, workspace.config)
+    row = board.row(args.number)
+    if row is None:
+        raise CliError(f"issue #{args.number} is not on the board (no such issue, or not a DSLP issue)")
+    ask = next((g.ask.number for g in board.groups if g.ask and (g.ask is row or row in g.rows())), None)
+    runs = ask_runs(row, board.children_of(row.number)) if ask == row.number else row.runs
+    goal = workspace.config.goal(ask)
+    summary = summarize(runs, goal)
+    runs = tuple(sorted(runs, key=lambda r: -r.started_at))
+    if args.json:
+        data = {"issue": row.number, "title": row.issue.title, **summary_json(summary), "source": loaded.source}
+        data["runs"] = [run_json(r) for r in runs]
+        _write(_escape_c1(json.dumps(data, indent=2, ensure_ascii=False)))
+        return 0
+    for line in runs_table(row, runs, summary):
+        _say(line)
+    return 0
+
+
+def runs_table(row, runs, summary) -> list[str]:
+    """A heading, then one line per run: name, created, duration, status, metrics, differing params."""
+    goal = summary.goal
+    heading = f"#{row.number} {row.issue.title} · {len(runs)} run{'s' if len(runs) != 1 else ''}"
+    if summary.best is not None:
+        heading += f" · best {goal.metric} {summary.value:.4g} ({summary.best.name or summary.best.id[:8]})"
+    if summary.meets is not None:
+        sign = "≤" if goal.direction == "min" else "≥"
+        heading += f" · {'meets' if summary.meets else 'misses'} {sign} {goal.threshold:g}"
+    if not runs:
+        return [heading, "No runs yet."]
+    keys = sorted({k for r in runs for k in r.metrics}, key=lambda k: (k != goal.metric, k))
+    differing = [k for k in sorted({k for r in runs for k in r.params}) if len({r.params.get(k) for r in runs}) > 1]
+    table = [["run", "created", "duration", "status", *keys, *differing]]
+    for run in runs:
+        table.append(
+            [
+                run.name or run.id[:8],
+                _created(run.started_at),
+                _duration(run),
+                run.status,
+                *(f"{run.metrics[k]:.4g}" if k in run.metrics else "—" for k in keys),
+                *(run.params.get(k, "—") for k in differing),
+            ]
+        )
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    return [
+        heading,
+        *("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in table),
+    ]
+
+
+def _created(stamp: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d %H:%M") if stamp else "—"
+
+
+def _duration(run) -> str:
+    seconds = _duration_seconds(run)
+    if seconds is None:
+        return "running" if run.status == "RUNNING" else "—"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
 # --- new, branch, demo ------------------------------------------------------------------------

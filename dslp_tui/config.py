@@ -53,17 +53,38 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
     "branches": {"collaboration": (str, ""), "remote": (str, "origin"), "push": (bool, True)},
     "branches.prefixes": {key: (str, value) for key, value in _PREFIX_DEFAULTS.items()},
     "labels": {spec.key: (str, spec.name) for spec in LABELS},
-    "runs": {"source": (str, "mlflow"), "tracking_uri": (str, "sqlite:///mlflow.db"), "primary_metric": (str, "")},
+    "runs": {
+        "source": (str, "mlflow"),
+        "tracking_uri": (str, ""),
+        "experiments": (list, []),
+        "primary_metric": (str, ""),
+        "direction": (str, "max"),
+    },
     "board": {"show_closed": (bool, True), "ascii": (bool, False)},
     "keys": {key: (str, value) for key, value in KEY_DEFAULTS.items()},
 }
-_CHOICES = {("tracker", "kind"): ("local", "github"), ("runs", "source"): ("mlflow", "azureml", "none")}
+_CHOICES = {
+    ("tracker", "kind"): ("local", "github"),
+    ("runs", "source"): ("mlflow", "azureml", "none"),
+    ("runs", "direction"): ("max", "min"),
+}
+ASK_GOALS = "runs.asks"  # [runs.asks."12"]: one Ask's own primary metric, direction and threshold
+_GOAL_KEYS = {"primary_metric": str, "direction": str, "threshold": float}
 
 
 class ConfigError(DslpError):
     """A ``dslp.toml`` problem, worded for the person who has to fix it."""
 
     exit_status = EXIT_USAGE
+
+
+@dataclass(frozen=True)
+class MetricGoal:
+    """Which metric picks the best run, which way is better, and (optionally) what is good enough."""
+
+    metric: str = ""  # empty: no primary metric, so no best run
+    direction: str = "max"  # "max" or "min"
+    threshold: float | None = None  # an Ask's success criterion on the metric
 
 
 @dataclass(frozen=True)
@@ -76,9 +97,12 @@ class Config:
     push: bool = True
     prefixes: dict[str, str] = field(default_factory=lambda: dict(_PREFIX_DEFAULTS))
     labels: dict[str, str] = field(default_factory=lambda: {spec.key: spec.name for spec in LABELS})
-    runs_source: str = "mlflow"  # not yet used: runs arrive with a later release
-    runs_tracking_uri: str = "sqlite:///mlflow.db"  # not yet used
-    primary_metric: str = ""  # not yet used
+    runs_source: str = "mlflow"
+    runs_tracking_uri: str = ""  # empty: MLFLOW_TRACKING_URI, else sqlite:///mlflow.db at the root
+    runs_experiments: tuple[str, ...] = ()  # MLflow experiment names to read; empty: all
+    primary_metric: str = ""
+    direction: str = "max"
+    ask_goals: dict[int, MetricGoal] = field(default_factory=dict)  # per Ask, from [runs.asks."N"]
     show_closed: bool = True
     ascii: bool = False
     keys: dict[str, str] = field(default_factory=lambda: dict(KEY_DEFAULTS))
@@ -90,6 +114,14 @@ class Config:
 
     def prefix(self, kind_key: str | None) -> str:
         return self.prefixes["feature" if kind_key is None else kind_key]
+
+    def goal(self, ask: int | None = None) -> MetricGoal:
+        """The metric goal for runs under ``ask``: its own ``[runs.asks."N"]`` over the global one."""
+        base = MetricGoal(self.primary_metric, self.direction)
+        own = self.ask_goals.get(ask) if ask is not None else None
+        if own is None:
+            return base
+        return MetricGoal(own.metric or base.metric, own.direction or base.direction, own.threshold)
 
 
 def load_config(repo_root: Path) -> Config:
@@ -122,6 +154,12 @@ def parse_config(text: str, path: Path) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise _syntax_error(path, text, error) from None
     values = {table: {key: default for key, (_, default) in keys.items()} for table, keys in SCHEMA.items()}
+    goals: dict[int, MetricGoal] = {}
+    runs_table = data.get("runs")
+    if isinstance(runs_table, dict) and ASK_GOALS.partition(".")[2] in runs_table:
+        runs_table = dict(runs_table)
+        goals = _ask_goals(runs_table.pop("asks"), text, path)
+        data = {**data, "runs": runs_table}
     _check(data, "", text, path, values)
     _check_prefixes(values["branches.prefixes"], text, path)
     _check_labels(values["labels"], text, path)
@@ -137,7 +175,10 @@ def parse_config(text: str, path: Path) -> Config:
         labels=values["labels"],
         runs_source=values["runs"]["source"],
         runs_tracking_uri=values["runs"]["tracking_uri"],
+        runs_experiments=tuple(values["runs"]["experiments"]),
         primary_metric=values["runs"]["primary_metric"],
+        direction=values["runs"]["direction"],
+        ask_goals=goals,
         show_closed=values["board"]["show_closed"],
         ascii=values["board"]["ascii"],
         keys=values["keys"],
@@ -163,12 +204,56 @@ def _check(data: dict[str, Any], table: str, text: str, path: Path, values: dict
             raise _error(path, text, table, key, f"{dotted} must be a {expected.__name__}, not {type(value).__name__}")
         if isinstance(value, str):
             _check_text(value, path, text, table, key)
+        if isinstance(value, list):
+            for item in value:
+                if not isinstance(item, str):
+                    raise _error(path, text, table, key, f"{dotted} must be a list of strings")
+                _check_text(item, path, text, table, key)
         choices = _CHOICES.get((table, key))
         if choices and value not in choices:
             raise _error(path, text, table, key, f"{dotted} must be one of {', '.join(choices)}; got {value!r}")
-        if table == "branches.prefixes" and value and not _PREFIX.fullmatch(value):
+        if table == "branches.prefixes" and isinstance(value, str) and value and not _PREFIX.fullmatch(value):
             raise _error(path, text, table, key, f"{dotted} must be empty or a simple name ending in '/'")
         values[table][key] = value
+
+
+def _ask_goals(table: Any, text: str, path: Path) -> dict[int, MetricGoal]:
+    """``[runs.asks."12"]`` tables: keys are Ask numbers, values override the metric goal."""
+    if not isinstance(table, dict):
+        raise _error(path, text, "runs", "asks", f"[{ASK_GOALS}] must be a table of Ask numbers")
+    goals: dict[int, MetricGoal] = {}
+    for number, goal in table.items():
+        where = f"{ASK_GOALS}.{number}"
+        if not (number.isascii() and number.isdigit() and int(number) > 0):
+            message = f'[{ASK_GOALS}] keys are Ask numbers; {one_line(number)!r} is not (write [{ASK_GOALS}."12"])'
+            raise _error(path, text, ASK_GOALS, number, message)
+        if not isinstance(goal, dict):
+            raise _error(path, text, ASK_GOALS, number, f"[{where}] must be a table")
+        for key, value in goal.items():
+            expected = _GOAL_KEYS.get(key)
+            if expected is None:
+                known = ", ".join(_GOAL_KEYS)
+                raise _error(path, text, where, key, f"unknown key {where}.{key} (known: {known})")
+            ok = (
+                isinstance(value, (int, float)) and not isinstance(value, bool)
+                if expected is float
+                else type(value) is str
+            )
+            if not ok:
+                kind = "number" if expected is float else "string"
+                raise _error(path, text, where, key, f"{where}.{key} must be a {kind}, not {type(value).__name__}")
+            if isinstance(value, str):
+                _check_text(value, path, text, where, key)
+        direction = goal.get("direction", "")
+        if direction and direction not in ("max", "min"):
+            raise _error(
+                path, text, where, "direction", f"{where}.direction must be one of max, min; got {direction!r}"
+            )
+        threshold = goal.get("threshold")
+        goals[int(number)] = MetricGoal(
+            goal.get("primary_metric", ""), direction, float(threshold) if threshold is not None else None
+        )
+    return goals
 
 
 def _check_text(value: str, path: Path, text: str, table: str, key: str) -> None:

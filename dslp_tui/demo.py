@@ -138,7 +138,12 @@ def _build(root: Path, git: _Git, clock: _Clock) -> None:
     git("remote", "add", "origin", str(origin))
 
     git.commit(
-        {"README.md": "# churn-model\n\nPredict customer churn.\n", ".gitignore": "mlflow.db\n"}, "Start the project"
+        {
+            "README.md": "# churn-model\n\nPredict customer churn.\n",
+            ".gitignore": "mlflow.db\n",
+            "dslp.toml": DEMO_TOML,
+        },
+        "Start the project",
     )
     git.commit({"src/churn/__init__.py": '"""Churn prediction."""\n'}, "Add the churn package")
     git("push", "-q", "-u", "origin", "main")
@@ -241,3 +246,77 @@ def _build(root: Path, git: _Git, clock: _Clock) -> None:
     git.commit({"src/churn/score.py": "def score(rows):\n    return []\n"}, f"Scoring entry point (#{model})")
     git("push", "-q", "-u", "origin", "HEAD")
     git("checkout", "-q", "main")
+
+    _log_runs(
+        root, git, clock, {number: ws.branch_for(tracker.get_issue(number)) for number in (gbm, logit, deep, model)}
+    )
+
+
+DEMO_TOML = """# dslp-tui settings for the demo (see dslp-tui's own dslp.toml for every key)
+[runs]
+primary_metric = "r2"
+direction = "max"
+
+# The churn Ask's success criterion: r2 on the held-out quarter >= 0.70.
+[runs.asks."1"]
+threshold = 0.70
+"""
+
+# (run name, params, final r2, status): r2 climbs towards its final value over the steps.
+DEMO_RUNS: dict[int, list[tuple[str, dict[str, str], float, str]]] = {
+    0: [
+        ("gbm-lr0.1", {"model": "gbm", "learning_rate": "0.1", "max_depth": "6"}, 0.742, "FINISHED"),
+        ("gbm-lr0.3", {"model": "gbm", "learning_rate": "0.3", "max_depth": "6"}, 0.718, "FINISHED"),
+        ("gbm-depth10", {"model": "gbm", "learning_rate": "0.1", "max_depth": "10"}, 0.731, "FINISHED"),
+    ],
+    1: [
+        ("logit-l2", {"model": "logit", "penalty": "l2", "C": "1.0"}, 0.612, "FINISHED"),
+        ("logit-l1", {"model": "logit", "penalty": "l1", "C": "0.5"}, 0.598, "FINISHED"),
+    ],
+    2: [
+        ("tabnet-small", {"model": "tabnet", "width": "16", "epochs": "20"}, 0.693, "FINISHED"),
+        ("tabnet-large", {"model": "tabnet", "width": "64", "epochs": "20"}, 0.655, "FAILED"),  # ran out of memory
+    ],
+    3: [("score-holdout", {"model": "gbm", "learning_rate": "0.1", "max_depth": "6"}, 0.739, "FINISHED")],
+}
+STEPS = 10
+
+
+def _log_runs(root: Path, git: _Git, clock: _Clock, branches: dict[int, str]) -> None:
+    """Real MLflow runs in ``mlflow.db`` (MLflow's default store), tagged as MLflow tags a git run.
+
+    Through MLflow's client, not ``mlflow.start_run``: the fluent API tags a run with the git
+    state of the script that runs it, which here is dslp-tui itself, not the demo.
+    """
+    from mlflow.entities import Metric, Param
+    from mlflow.tracking import MlflowClient
+
+    from dslp_tui.sources.mlflow import quiet_mlflow
+
+    quiet_mlflow()
+
+    client = MlflowClient(f"sqlite:///{root / 'mlflow.db'}")
+    experiment = client.create_experiment("churn", artifact_location=(root / "mlruns").as_uri())
+    for index, branch in enumerate(branches.values()):
+        commit = git("rev-parse", branch).strip()
+        for name, params, final, status in DEMO_RUNS[index]:
+            start = clock()
+            tags = {
+                "mlflow.source.git.branch": branch,
+                "mlflow.source.git.commit": commit,
+                "mlflow.source.name": "train.py",
+                "mlflow.source.type": "LOCAL",
+                "mlflow.user": "dana",
+            }
+            run = client.create_run(experiment, start_time=int(start * 1000), tags=tags, run_name=name)
+            steps = STEPS // 2 if status == "FAILED" else STEPS
+            metrics = [
+                Metric(key, value, int((start + 60 * step) * 1000), step)
+                for step in range(steps)
+                for key, value in (
+                    ("r2", final if step == STEPS - 1 else round(final * (1 - 0.5 ** (step + 1)), 4)),
+                    ("rmse", round(20 * (1.05 - final) + 8 * 0.6**step, 3)),
+                )
+            ]
+            client.log_batch(run.info.run_id, metrics=metrics, params=[Param(k, v) for k, v in params.items()])
+            client.set_terminated(run.info.run_id, status, end_time=int((start + 60 * steps) * 1000))

@@ -23,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol, runtime_checkable
 
+from dslp_tui.errors import DslpError
 from dslp_tui.model import MetricPoint, Run
 
-__all__ = ["MetricPoint", "ModelRegistry", "Run", "RunSource"]
+__all__ = ["MetricPoint", "ModelRegistry", "Run", "RunSource", "RunsError"]
 
 
 @runtime_checkable
@@ -35,7 +36,11 @@ class RunSource(Protocol):
     name: str  # shown in the status bar: "MLflow sqlite:///mlflow.db", "AzureML workspace"
 
     def list_runs(self, branches: Collection[str]) -> list[Run]:
-        """The runs made on any of ``branches``, newest first."""
+        """At least the runs made on any of ``branches``, newest first.
+
+        A source may return more (MLflow returns every run of its experiments): a run links to
+        its issue by tag, branch (also a deleted one) or commit, see :mod:`dslp_tui.runlink`.
+        """
         ...
 
     def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
@@ -50,3 +55,7 @@ class ModelRegistry(Protocol):
     def register_model(self, run_id: str, name: str) -> str:
         """Register the model logged by ``run_id`` under ``name``; returns the new version."""
         ...
+
+
+class RunsError(DslpError):
+    """Runs could not be read (a store that cannot be opened, a server that refuses)."""

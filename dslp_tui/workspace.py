@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -18,7 +18,7 @@ from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import DraftStore, with_identity
 from dslp_tui.errors import EXIT_USAGE, DslpError
-from dslp_tui.model import Issue, IssueDraft, Snapshot, primary_branch
+from dslp_tui.model import Issue, IssueDraft, Run, Snapshot, primary_branch
 from dslp_tui.process import (
     ASK_REFERENCE,
     ASK_SECTION_FOR,
@@ -29,6 +29,8 @@ from dslp_tui.process import (
     render_body,
     template,
 )
+from dslp_tui.runlink import commits_to_place, link_runs
+from dslp_tui.runs import RunsError, RunSource
 from dslp_tui.sources.git import GitError, GitSource, StartResult
 from dslp_tui.tracker import PartiallyFiled, PullRequests, Tracker, TrackerError
 
@@ -70,6 +72,7 @@ class Workspace:
     tracker: Tracker
     drafts: DraftStore
     cache: BoardCache | None = None  # the last board, painted first at the next start
+    _run_source: RunSource | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: Path, clock: Callable[[], float] = time.time) -> Workspace:
@@ -90,6 +93,30 @@ class Workspace:
         pulls = tuple(self.tracker.pull_requests())
         repo, branches = self.git.snapshot(self.config.prefixes, self.config.collaboration, self.config.remote)
         return Snapshot(issues=issues, branches=tuple(branches), pulls=pulls, repo=repo)
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def run_source(self) -> RunSource | None:
+        """The configured run source (None: ``[runs] source = "none"``); built lazily, kept."""
+        if self._run_source is None and self.config.runs_source != "none":
+            self._run_source = make_run_source(self.config, self.root)
+        return self._run_source
+
+    def load_runs(self, snapshot: Snapshot | None = None) -> tuple[Run, ...]:
+        """Read the runs and link each to its issue (see ``runlink.py``); blocks, so a worker calls it.
+
+        Separate from :meth:`load`: MLflow is slow to import and a store may be slow to
+        answer, so the board is painted first and runs are merged in later (:func:`with_runs`).
+        """
+        source = self.run_source()
+        if source is None:
+            return ()
+        branches = snapshot.branches if snapshot is not None else self.load_branches()
+        runs = source.list_runs({b.name for b in branches})
+        prefixes = self.config.prefixes
+        unknown = commits_to_place(runs, prefixes)
+        containing = self.git.branches_containing(unknown, prefixes, self.config.remote) if unknown else {}
+        return link_runs(runs, prefixes, containing)
 
     # --- issues -------------------------------------------------------------------------------
 
@@ -259,6 +286,27 @@ class Workspace:
     def load_branches(self):
         _, branches = self.git.snapshot(self.config.prefixes, self.config.collaboration, self.config.remote)
         return branches
+
+
+def with_runs(snapshot: Snapshot, runs: tuple[Run, ...]) -> Snapshot:
+    """The snapshot with runs merged in (a later :meth:`Workspace.load_runs` replaces them whole)."""
+    return replace(snapshot, runs=runs)
+
+
+def unlinked_runs(runs: tuple[Run, ...]) -> int:
+    """How many runs name no issue (no ``dslp.issue`` tag, no DSLP branch, no placed commit)."""
+    return sum(1 for run in runs if run.issue is None)
+
+
+def make_run_source(config: Config, root: Path) -> RunSource:
+    """The run source ``[runs] source`` chose; MLflow is imported only here, in a worker."""
+    if config.runs_source == "mlflow":
+        from dslp_tui.sources.mlflow import MlflowRunSource, resolve_tracking_uri
+
+        return MlflowRunSource(resolve_tracking_uri(config.runs_tracking_uri, root), config.runs_experiments)
+    raise RunsError(
+        f'the {config.runs_source} run source is not available in this version; set [runs] source = "mlflow" or "none"'
+    )
 
 
 def make_tracker(config: Config, git: GitSource, clock: Callable[[], float] = time.time) -> Tracker:

@@ -9,6 +9,7 @@ network: "remotes" are bare repositories on local paths.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -115,9 +116,29 @@ def repo_with_remote(git_repo: Path, origin: Path, git: Git) -> Path:
     return git_repo
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    """The ``dslp-tui demo`` project (fixed dates and content), created fresh at ``tmp_path/churn-model``."""
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ``dslp-tui demo`` per session (building it, MLflow store included, takes seconds)."""
     from dslp_tui.demo import create_demo
 
-    return create_demo(tmp_path / "churn-model")
+    home = tmp_path_factory.mktemp("demo-home")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in (("HOME", home), ("XDG_CONFIG_HOME", home / ".config"), ("XDG_CACHE_HOME", home / ".cache")):
+            patch.setenv(name, str(value))
+        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        patch.delenv("GIT_CONFIG_GLOBAL", raising=False)
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        return create_demo(tmp_path_factory.mktemp("demo-template") / "churn-model")
+
+
+@pytest.fixture
+def demo(tmp_path: Path, _demo_template: Path, git: Git) -> Path:
+    """The ``dslp-tui demo`` project (fixed dates and content), a fresh copy at ``tmp_path/churn-model``.
+
+    A copy of the session's demo with its remote pointed at its own bare origin, so what one
+    test pushes never reaches another.
+    """
+    root = tmp_path / "churn-model"
+    shutil.copytree(_demo_template, root, symlinks=True)
+    git(root, "remote", "set-url", "origin", str(root / ".git" / "dslp-demo-origin.git"))
+    return root

@@ -122,15 +122,17 @@ def test_unlinked_issues_have_their_own_group(snapshot):
 
 def test_rows_carry_status_branches_pulls_and_runs(snapshot):
     pull = PullRequest(number=31, head="experiment/3-gradient-boosting", base="main", state="open")
-    run = Run(id="r1", name="gbm", branch="experiment/3-gradient-boosting", status="FINISHED")
+    # Runs join by the issue they were linked to (runlink.py), so a deleted branch's runs still count.
+    run = Run(id="r1", name="gbm", branch="experiment/3-gradient-boosting", status="FINISHED", issue=3)
+    gone = Run(id="r3", name="old", branch="experiment/3-deleted-since", status="FINISHED", issue=3)
     other_run = Run(id="r2", name="x", branch="elsewhere", status="FINISHED")
-    board = build_board(replace(snapshot, pulls=(pull,), runs=(run, other_run)), CONFIG)
+    board = build_board(replace(snapshot, pulls=(pull,), runs=(run, other_run, gone)), CONFIG)
     row = board.row(3)
     assert row is not None
     assert row.status == "succeeded"
     assert [b.name for b in row.branches] == ["experiment/3-gradient-boosting"]
     assert row.pulls == (pull,)
-    assert row.runs == (run,)
+    assert row.runs == (run, gone)
     assert board.row(6).status == "failed"
     assert board.row(7).branches == () and board.row(7).status is None
 

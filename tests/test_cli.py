@@ -119,7 +119,15 @@ def test_status_json_structure(capsys, git_repo):
     experiment = new(capsys, git_repo, "experiment", "GBM", "--ask", str(ask))
     loose = new(capsys, git_repo, "ask", "Other")
     data = json.loads(json.dumps(status_json(capsys, git_repo)))
-    assert set(data) == {"repository", "asks", "unlinked"}
+    assert set(data) == {"repository", "asks", "unlinked", "runs"}
+    # No MLflow store yet: no runs, and reading did not create one.
+    assert data["runs"] == {
+        "source": f"MLflow sqlite:///{git_repo / 'mlflow.db'}",
+        "total": 0,
+        "unlinked": 0,
+        "error": None,
+    }
+    assert not (git_repo / "mlflow.db").exists()
     assert data["repository"] == {
         "root": str(git_repo),
         "tracker": "local",
@@ -140,7 +148,17 @@ def test_status_json_structure(capsys, git_repo):
         "branches",
         "pulls",
         "assignees",
+        "runs",
         "children",
+    }
+    assert first["runs"] == {
+        "count": 0,
+        "metric": None,
+        "direction": "max",
+        "threshold": None,
+        "best": None,
+        "value": None,
+        "meets": None,
     }
     assert first["pulls"] == [] and first["assignees"] == []  # the local tracker has neither
     assert (first["kind"], first["title"], first["state"], first["status"], first["labels"]) == (

@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from dslp_tui.config import CONFIG_NAME, KEY_DEFAULTS, SCHEMA, Config, ConfigError, load_config, parse_config
+from dslp_tui.config import (
+    CONFIG_NAME,
+    KEY_DEFAULTS,
+    SCHEMA,
+    Config,
+    ConfigError,
+    MetricGoal,
+    load_config,
+    parse_config,
+)
 from dslp_tui.process import LABELS, branch_name
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -126,6 +135,21 @@ new_ask = "A"
     assert config.prefix(None) == "feature/"
 
 
+def test_metric_goals_globally_and_per_ask(tmp_path):
+    write(
+        tmp_path,
+        '[runs]\nprimary_metric = "auc"\ndirection = "max"\nexperiments = ["churn", "demand"]\n\n'
+        '[runs.asks."12"]\nprimary_metric = "rmse"\ndirection = "min"\nthreshold = 4\n\n'
+        '[runs.asks."13"]\nthreshold = 0.8\n',
+    )
+    config = load_config(tmp_path)
+    assert config.runs_experiments == ("churn", "demand")
+    assert config.goal() == MetricGoal("auc", "max", None)
+    assert config.goal(11) == MetricGoal("auc", "max", None)
+    assert config.goal(12) == MetricGoal("rmse", "min", 4.0)
+    assert config.goal(13) == MetricGoal("auc", "max", 0.8)  # the global metric, the Ask's threshold
+
+
 def test_dotted_keys_and_inline_tables_work_too(tmp_path):
     write(tmp_path, 'board.ascii = true\n[branches]\npush = false\nprefixes = { experiment = "x/" }\n')
     config = load_config(tmp_path)
@@ -143,6 +167,10 @@ def test_every_schema_key_reaches_the_config(tmp_path):
                 value = '"github"'
             elif (table, key) == ("runs", "source"):
                 value = '"none"'
+            elif (table, key) == ("runs", "direction"):
+                value = '"min"'
+            elif kind is list:
+                value = '["churn"]'
             elif kind is bool:
                 value = "false" if default else "true"
             elif table == "keys":
@@ -188,6 +216,21 @@ ERRORS = [
     ("[labels]\nfailed = false\n", 2, ["labels.failed", "str, not bool"]),
     ('[tracker]\nkind = "jira"\n', 2, ["tracker.kind", "local, github", "'jira'"]),
     ('[runs]\nsource = "wandb"\n', 2, ["runs.source", "mlflow, azureml, none", "'wandb'"]),
+    ('[runs]\ndirection = "up"\n', 2, ["runs.direction", "max, min", "'up'"]),
+    ('[runs]\nexperiments = "churn"\n', 2, ["runs.experiments", "list, not str"]),
+    ('[runs]\nexperiments = ["a", 1]\n', 2, ["runs.experiments", "list of strings"]),
+    ("[runs.asks.twelve]\nthreshold = 0.7\n", 1, ["[runs.asks] keys are Ask numbers", "'twelve'"]),
+    ('[runs.asks."0"]\nthreshold = 0.7\n', 1, ["Ask numbers", "'0'"]),
+    (
+        '[runs.asks."12"]\nprimary_metric = "auc"\nthreshold = "high"\n',
+        3,
+        ["runs.asks.12.threshold", "number, not str"],
+    ),
+    ('[runs.asks."12"]\nthreshold = true\n', 2, ["runs.asks.12.threshold", "number, not bool"]),
+    ('[runs.asks."12"]\n\ndirection = "down"\n', 3, ["runs.asks.12.direction", "max, min", "'down'"]),
+    ('[runs.asks."12"]\ngoal = 1\n', 2, ["unknown key runs.asks.12.goal", "primary_metric, direction, threshold"]),
+    ("[runs]\nasks = 3\n", 2, ["[runs.asks] must be a table"]),
+    ('[runs.asks]\n"12" = 3\n', 2, ["[runs.asks.12] must be a table"]),
     ('tracker = "local"\n', 1, ["[tracker] must be a table"]),
     ('[branches]\nprefixes = "data/"\n', 2, ["[branches.prefixes] must be a table"]),
     ('[[keys]]\nquit = "q"\n', 1, ["[keys] must be a table"]),

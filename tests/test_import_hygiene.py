@@ -37,6 +37,7 @@ def test_core_runs_without_textual_installed() -> None:
         "import sys; sys.modules['textual'] = None\n"
         "import dslp_tui.board, dslp_tui.cli, dslp_tui.config, dslp_tui.demo, dslp_tui.drafts\n"
         "import dslp_tui.process, dslp_tui.workspace, dslp_tui.sources.git, dslp_tui.sources.local\n"
+        "import dslp_tui.rollup, dslp_tui.runlink, dslp_tui.runs, dslp_tui.sources.mlflow\n"
         "print('ok')\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
@@ -67,3 +68,15 @@ asyncio.run(main())
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "none"
+
+
+def test_mlflow_is_imported_only_when_runs_are_read() -> None:
+    """The CLI, the workspace and the MLflow source module load without MLflow or its store's SQLAlchemy."""
+    code = (
+        "import sys\n"
+        "import dslp_tui.cli, dslp_tui.workspace, dslp_tui.rollup, dslp_tui.sources.mlflow\n"
+        "print(' '.join(m for m in ('mlflow', 'sqlalchemy', 'alembic') if m in sys.modules) or 'none')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "none"

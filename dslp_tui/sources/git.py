@@ -10,8 +10,10 @@ forces, resets or deletes.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -40,6 +42,7 @@ class StartResult:
 
 
 _SEP = "\x1f"
+_FULL_SHA = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
 _REF_FORMAT = _SEP.join(
     ("%(refname)", "%(objectname)", "%(upstream)", "%(upstream:track,nobracket)", "%(committerdate:unix)", "%(HEAD)")
 )
@@ -203,6 +206,36 @@ class GitSource:
             found[name] = branch
         return list(found.values()), current, tips, base_local or base_remote
 
+    def branches_containing(
+        self, commits: Collection[str], prefixes: dict[str, str], remote: str
+    ) -> dict[str, set[str]]:
+        """For each commit, the DSLP branches (local or on ``remote``) that contain it.
+
+        Two git processes whatever the number of commits: ``for-each-ref`` for the tips, one
+        ``rev-list --parents`` of every tip for the graph; containment is then walked here
+        (a commit is in a branch when the branch's tip descends from it). Commits that are not
+        full hashes, or not in the repository, are in no branch.
+        """
+        wanted = {c.lower() for c in commits if _FULL_SHA.fullmatch(c)}
+        if not wanted:
+            return {}
+        patterns = ["refs/heads"] + ([f"refs/remotes/{remote}"] if self.remote_exists(remote) else [])
+        names_at: dict[str, set[str]] = {}
+        for line in self._git("for-each-ref", f"--format=%(refname){_SEP}%(objectname)", *patterns).splitlines():
+            refname, _, sha = line.partition(_SEP)
+            name = refname.removeprefix("refs/heads/").removeprefix(f"refs/remotes/{remote}/")
+            if name != "HEAD" and issue_number_from_branch(name, prefixes):
+                names_at.setdefault(sha, set()).add(name)
+        if not names_at:
+            return {}
+        children: dict[str, list[str]] = {}
+        for line in self._git("rev-list", "--parents", *sorted(names_at), "--").splitlines():
+            sha, *parents = line.split()
+            children.setdefault(sha, [])
+            for parent in parents:
+                children.setdefault(parent, []).append(sha)
+        return {commit: _tips_above(commit, children, names_at) for commit in wanted if commit in children}
+
     # --- starting work ------------------------------------------------------------------------
 
     def start_branch(
@@ -259,6 +292,19 @@ class GitSource:
         elif push and not has_remote:
             result.notes.append(f"no remote {remote!r}: not pushed")
         return result
+
+
+def _tips_above(commit: str, children: dict[str, list[str]], names_at: dict[str, set[str]]) -> set[str]:
+    """The branch names whose tips descend from ``commit`` (or are it)."""
+    seen, todo, names = {commit}, [commit], set()
+    while todo:
+        sha = todo.pop()
+        names |= names_at.get(sha, set())
+        for child in children.get(sha, ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return names
 
 
 def _parse_track(track: str) -> tuple[int, int, bool]:
