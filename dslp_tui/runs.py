@@ -23,9 +23,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol, runtime_checkable
 
+from dslp_tui.errors import DslpError
 from dslp_tui.model import MetricPoint, Run
 
-__all__ = ["MetricPoint", "ModelRegistry", "Run", "RunSource"]
+__all__ = ["MetricPoint", "ModelRegistry", "Run", "RunSource", "RunsError"]
+
+
+class RunsError(DslpError):
+    """A run source failed; the message is safe to show."""
 
 
 @runtime_checkable
