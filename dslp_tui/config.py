@@ -54,6 +54,7 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
     "branches.prefixes": {key: (str, value) for key, value in _PREFIX_DEFAULTS.items()},
     "labels": {spec.key: (str, spec.name) for spec in LABELS},
     "runs": {"source": (str, "mlflow"), "tracking_uri": (str, "sqlite:///mlflow.db"), "primary_metric": (str, "")},
+    "runs.azureml": {"subscription_id": (str, ""), "resource_group": (str, ""), "workspace": (str, "")},
     "board": {"show_closed": (bool, True), "ascii": (bool, False)},
     "keys": {key: (str, value) for key, value in KEY_DEFAULTS.items()},
 }
@@ -79,6 +80,9 @@ class Config:
     runs_source: str = "mlflow"  # not yet used: runs arrive with a later release
     runs_tracking_uri: str = "sqlite:///mlflow.db"  # not yet used
     primary_metric: str = ""  # not yet used
+    azureml_subscription_id: str = ""  # [runs.azureml]: the workspace runs are read from
+    azureml_resource_group: str = ""
+    azureml_workspace: str = ""
     show_closed: bool = True
     ascii: bool = False
     keys: dict[str, str] = field(default_factory=lambda: dict(KEY_DEFAULTS))
@@ -138,6 +142,9 @@ def parse_config(text: str, path: Path) -> Config:
         runs_source=values["runs"]["source"],
         runs_tracking_uri=values["runs"]["tracking_uri"],
         primary_metric=values["runs"]["primary_metric"],
+        azureml_subscription_id=values["runs.azureml"]["subscription_id"],
+        azureml_resource_group=values["runs.azureml"]["resource_group"],
+        azureml_workspace=values["runs.azureml"]["workspace"],
         show_closed=values["board"]["show_closed"],
         ascii=values["board"]["ascii"],
         keys=values["keys"],

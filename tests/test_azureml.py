@@ -32,6 +32,7 @@ from azure.core.pipeline.transport import RequestsTransport  # noqa: E402
 from azure.identity import CredentialUnavailableError  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
 
+from dslp_tui.config import parse_config  # noqa: E402
 from dslp_tui.errors import DslpError  # noqa: E402
 from dslp_tui.runs import ModelRegistry, RunsError, RunSource  # noqa: E402
 from dslp_tui.sources.azureml import AzureMLRunSource  # noqa: E402
@@ -361,9 +362,16 @@ def test_a_tracking_uri_mlflow_cannot_read_is_one_line_without_its_query(azure: 
     assert "secret" not in message
 
 
-def test_missing_workspace_settings_are_named() -> None:
-    with pytest.raises(RunsError, match=r"set subscription_id, workspace in \[runs.azureml\]"):
-        AzureMLRunSource("", RG, "")
+def test_the_workspace_comes_from_runs_azureml_in_dslp_toml(tmp_path: Path) -> None:
+    text = f'[runs]\nsource = "azureml"\n[runs.azureml]\nsubscription_id = "{SUB}"\nresource_group = "{RG}"\nworkspace = "{WS}"\n'
+    built = AzureMLRunSource.from_config(parse_config(text, tmp_path / "dslp.toml"))
+    assert (built.subscription_id, built.resource_group, built.workspace) == (SUB, RG, WS)
+
+
+def test_missing_workspace_settings_are_named(tmp_path: Path) -> None:
+    config = parse_config('[runs.azureml]\nresource_group = "rg"\n', tmp_path / "dslp.toml")
+    with pytest.raises(RunsError, match=r"set subscription_id, workspace in \[runs.azureml\] in dslp.toml"):
+        AzureMLRunSource.from_config(config)
 
 
 def test_importing_the_source_loads_neither_azure_nor_mlflow() -> None:

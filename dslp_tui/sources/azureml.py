@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dslp_tui.model import MetricPoint, Run
 from dslp_tui.runs import RunsError
 from dslp_tui.text import one_line
+
+if TYPE_CHECKING:
+    from dslp_tui.config import Config
 
 BRANCH_KEY = "mlflow.source.git.branch"
 COMMIT_KEY = "mlflow.source.git.commit"
@@ -81,6 +84,11 @@ class AzureMLRunSource:
         self._tracking_uri = tracking_uri
         self._client: Any = None
         self._tracking: Any = None
+
+    @classmethod
+    def from_config(cls, config: Config) -> AzureMLRunSource:
+        """The source that ``[runs.azureml]`` in dslp.toml names (credentials from the environment)."""
+        return cls(config.azureml_subscription_id, config.azureml_resource_group, config.azureml_workspace)
 
     # --- the RunSource protocol ----------------------------------------------------------------
 
