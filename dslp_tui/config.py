@@ -60,6 +60,7 @@ SCHEMA: dict[str, dict[str, tuple[type, Any]]] = {
         "primary_metric": (str, ""),
         "direction": (str, "max"),
     },
+    "runs.azureml": {"subscription_id": (str, ""), "resource_group": (str, ""), "workspace": (str, "")},
     "board": {"show_closed": (bool, True), "ascii": (bool, False)},
     "keys": {key: (str, value) for key, value in KEY_DEFAULTS.items()},
 }
@@ -103,6 +104,9 @@ class Config:
     primary_metric: str = ""
     direction: str = "max"
     ask_goals: dict[int, MetricGoal] = field(default_factory=dict)  # per Ask, from [runs.asks."N"]
+    azureml_subscription_id: str = ""  # [runs.azureml]: the workspace runs are read from
+    azureml_resource_group: str = ""
+    azureml_workspace: str = ""
     show_closed: bool = True
     ascii: bool = False
     keys: dict[str, str] = field(default_factory=lambda: dict(KEY_DEFAULTS))
@@ -179,6 +183,9 @@ def parse_config(text: str, path: Path) -> Config:
         primary_metric=values["runs"]["primary_metric"],
         direction=values["runs"]["direction"],
         ask_goals=goals,
+        azureml_subscription_id=values["runs.azureml"]["subscription_id"],
+        azureml_resource_group=values["runs.azureml"]["resource_group"],
+        azureml_workspace=values["runs.azureml"]["workspace"],
         show_closed=values["board"]["show_closed"],
         ascii=values["board"]["ascii"],
         keys=values["keys"],

@@ -304,9 +304,15 @@ def make_run_source(config: Config, root: Path) -> RunSource:
         from dslp_tui.sources.mlflow import MlflowRunSource, resolve_tracking_uri
 
         return MlflowRunSource(resolve_tracking_uri(config.runs_tracking_uri, root), config.runs_experiments)
-    raise RunsError(
-        f'the {config.runs_source} run source is not available in this version; set [runs] source = "mlflow" or "none"'
-    )
+    if config.runs_source == "azureml":
+        try:
+            from dslp_tui.sources.azureml import AzureMLRunSource
+        except ImportError as error:
+            raise RunsError(
+                f'the AzureML run source needs the azure extra: pip install "dslp-tui[azure]" ({error})'
+            ) from None
+        return AzureMLRunSource.from_config(config)
+    raise RunsError(f'unknown run source {config.runs_source!r}; set [runs] source = "mlflow", "azureml" or "none"')
 
 
 def make_tracker(config: Config, git: GitSource, clock: Callable[[], float] = time.time) -> Tracker:

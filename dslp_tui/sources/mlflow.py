@@ -127,22 +127,7 @@ class MlflowRunSource:
                 return
 
     def _run(self, run, experiments: dict[str, str]) -> Run:
-        info, data = run.info, run.data
-        tags = data.tags
-        return Run(
-            id=info.run_id,
-            name=info.run_name or "",
-            branch=tags.get(BRANCH_TAG, ""),
-            status=info.status,
-            metrics=dict(data.metrics),
-            started_at=(info.start_time or 0) / 1000,
-            ended_at=info.end_time / 1000 if info.end_time else None,
-            experiment=experiments.get(info.experiment_id, ""),
-            commit=tags.get(COMMIT_TAG, ""),
-            issue=issue_from_tag(tags.get(ISSUE_TAG)),
-            params=dict(data.params),
-            url=self.run_url(info.experiment_id, info.run_id),
-        )
+        return run_from_mlflow(run, experiments, self.run_url(run.info.experiment_id, run.info.run_id))
 
     def run_url(self, experiment_id: str, run_id: str) -> str:
         """The MLflow UI's page for a run, where the store is a server (a local file has none)."""
@@ -169,6 +154,26 @@ class MlflowRunSource:
                 client.create_registered_model(name)
             version = client.create_model_version(name, source=f"runs:/{run_id}/model", run_id=run_id)
         return str(version.version)
+
+
+def run_from_mlflow(run, experiments: dict[str, str] | None = None, url: str = "") -> Run:
+    """An MLflow run (``mlflow.entities.Run``) as a :class:`Run`; shared with the AzureML source."""
+    info, data = run.info, run.data
+    tags = data.tags
+    return Run(
+        id=info.run_id,
+        name=info.run_name or info.run_id,
+        branch=tags.get(BRANCH_TAG, ""),
+        status=info.status,
+        metrics={key: float(value) for key, value in data.metrics.items()},
+        started_at=(info.start_time or 0) / 1000,
+        ended_at=info.end_time / 1000 if info.end_time else None,
+        experiment=(experiments or {}).get(info.experiment_id, info.experiment_id),
+        commit=tags.get(COMMIT_TAG, ""),
+        issue=issue_from_tag(tags.get(ISSUE_TAG)),
+        params=dict(data.params),
+        url=url,
+    )
 
 
 class _as_runs_error:
