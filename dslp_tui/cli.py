@@ -13,7 +13,6 @@ import json
 import os
 import re
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 from dslp_tui import __version__
@@ -239,7 +238,9 @@ def _open_board(root: Path, ascii_only: bool) -> int:
 
 
 def _status(workspace, args) -> int:
-    from dslp_tui.board import ASCII, UNICODE, ask_segments, build_board, row_segments
+    from dslp_tui.board import build_board
+    from dslp_tui.present import ASCII, UNICODE, ask_segments, row_segments
+    from dslp_tui.report import status_json
     from dslp_tui.tracker import TrackerError
 
     try:
@@ -282,53 +283,6 @@ def _escape_c1(text: str) -> str:
 
 def _utf8_stdout() -> bool:
     return (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") in ("utf8", "utf8mb4")
-
-
-def status_json(workspace, board) -> dict:
-    """The board as plain data: ``asks`` → children, plus ``unlinked`` and the repository."""
-
-    def row_json(row) -> dict:
-        issue = row.issue
-        branch = row.branch
-        return {
-            "number": issue.number,
-            "kind": issue.kind.value if issue.kind else None,
-            "title": issue.title,
-            "state": issue.state,
-            "status": row.status,
-            "labels": list(issue.labels),
-            "branch": _branch_json(branch) if branch else None,
-            "branches": [b.name for b in row.branches],
-            "pulls": [asdict(p) for p in row.pulls],
-            "assignees": list(issue.assignees),
-        }
-
-    asks, unlinked = [], []
-    for group in board.groups:
-        children = [row_json(r) for r in group.rows()]
-        if group.ask:
-            asks.append({**row_json(group.ask), "children": children})
-        else:
-            unlinked = children
-    repo = board.repo
-    return {
-        "repository": {
-            "root": str(workspace.root),
-            "tracker": workspace.tracker.name,
-            "base": repo.base if repo else None,
-            "current_branch": repo.current_branch if repo else None,
-            "dirty": repo.dirty if repo else None,
-        },
-        "asks": asks,
-        "unlinked": unlinked,
-    }
-
-
-def _branch_json(branch) -> dict:
-    data = asdict(branch)
-    data.pop("issue")
-    data["kind"] = data.pop("kind_key")
-    return data
 
 
 # --- new, branch, demo ------------------------------------------------------------------------
