@@ -30,7 +30,7 @@ from dslp_tui.process import (
     template,
 )
 from dslp_tui.sources.git import GitError, GitSource, StartResult
-from dslp_tui.tracker import PartiallyFiled, PullRequests, Tracker, TrackerError
+from dslp_tui.tracker import NotFoundError, PartiallyFiled, PullRequests, Tracker, TrackerError
 
 
 class ValidationError(DslpError, ValueError):
@@ -116,9 +116,13 @@ class Workspace:
         return replace(draft, title=title)
 
     def _issue(self, number: int, field_name: str) -> Issue:
+        """Issue ``number`` for a draft's field; only a real "not found" says it does not exist.
+
+        A rate limit, a network failure or a bad token propagates as itself: the issue may well exist.
+        """
         try:
             return self.tracker.get_issue(number)
-        except TrackerError:
+        except NotFoundError:
             raise IssueNotFound(f"{field_name}: issue #{number} does not exist") from None
 
     def create_issue(self, draft: IssueDraft) -> Issue:

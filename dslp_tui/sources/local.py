@@ -22,7 +22,7 @@ from pathlib import Path
 
 from dslp_tui.model import Comment, Issue, IssueDraft, PullRequest
 from dslp_tui.process import Kind, add_to_section, template
-from dslp_tui.tracker import TrackerError
+from dslp_tui.tracker import NotFoundError, TrackerError
 
 DB_NAME = "tracker.db"
 
@@ -251,7 +251,7 @@ class LocalTracker:
     def _get(self, db: sqlite3.Connection, number: int) -> Issue:
         row = db.execute("SELECT * FROM issues WHERE number = ?", (number,)).fetchone()
         if row is None:
-            raise TrackerError(f"issue #{number} does not exist")
+            raise NotFoundError(f"issue #{number} does not exist")
         names = [r["name"] for r in db.execute("SELECT name FROM labels WHERE issue = ? ORDER BY rowid", (number,))]
         return self._issue(row, names)
 
