@@ -256,11 +256,16 @@ def _status(workspace, args) -> int:
     if repo:
         dirty = ", uncommitted changes" if repo.dirty else ""
         _say(f"{workspace.name} · on {repo.current_branch or '(detached)'} · base {repo.base}{dirty}")
+    for warning in board.warnings:
+        _say(f"warning: {warning}")
     if not board.groups:
         _say("No DSLP issues yet. Create an Ask: dslp-tui new ask 'Your question'")
     for group in board.groups:
         if group.ask:
             _say("".join(text for text, _ in ask_segments(group, glyphs, 78)).rstrip())
+            if group.missing_in_body:
+                numbers = ", ".join(f"#{n}" for n in group.missing_in_body)
+                _say(f"  warning: {numbers} linked here but not listed in this Ask's body")
         else:
             _say("Not linked to an Ask")
         for kind, rows in group.children.items():
@@ -291,7 +296,7 @@ def _utf8_stdout() -> bool:
 def _new(workspace, args) -> int:
     from dslp_tui.model import IssueDraft
     from dslp_tui.process import parse_sections, template
-    from dslp_tui.tracker import TrackerError
+    from dslp_tui.tracker import PartiallyFiled, TrackerError
     from dslp_tui.workspace import IssueNotFound, ValidationError
 
     tpl = template(args.kind)
@@ -316,10 +321,29 @@ def _new(workspace, args) -> int:
         raise CliError(str(error)) from None
     except ValidationError as error:
         raise CliError(str(error), EXIT_USAGE) from None
+    except PartiallyFiled as error:
+        raise CliError(_partly_filed(error)) from None
     except TrackerError as error:
-        raise CliError(f"{error} (your draft is kept in {workspace.drafts.directory})") from None
+        raise CliError(f"{error} ({_draft_note(error)})") from None
     _say(issue.number)
     return 0
+
+
+def _partly_filed(error) -> str:
+    """The issue exists: say so, and that ``new`` again would file it twice."""
+    retry = (
+        f"to retry the link, open the same form on the board and file the draft kept in {error.kept_draft.parent}"
+        if error.kept_draft
+        else "the draft could not be saved, so link it on the tracker by hand"
+    )
+    return f"{error}; issue #{error.number} exists, so running `new` again would create a duplicate: {retry}"
+
+
+def _draft_note(error) -> str:
+    """Where the draft went, only when it really was saved."""
+    if error.kept_draft:
+        return f"your draft is kept in {error.kept_draft.parent}"
+    return "your draft could not be saved either"
 
 
 def read_body_file(path: Path) -> str:

@@ -14,16 +14,17 @@ from dslp_tui.model import Branch
 
 
 def status_json(workspace, board: Board) -> dict[str, Any]:
-    """The board as plain data: ``asks`` → children, plus ``unlinked`` and the repository."""
+    """The board as plain data: ``asks`` → children, plus ``unlinked``, the repository, and warnings about the data."""
     asks, unlinked = [], []
     for group in board.groups:
         children = [row_json(r) for r in group.rows()]
         if group.ask:
-            asks.append({**row_json(group.ask), "children": children})
+            asks.append({**row_json(group.ask), "children": children, "missing_in_body": list(group.missing_in_body)})
         else:
             unlinked = children
     return {
         "repository": repository_json(workspace, board),
+        "warnings": list(board.warnings),
         "asks": asks,
         "unlinked": unlinked,
     }

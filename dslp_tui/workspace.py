@@ -7,7 +7,6 @@ Every method may block; the app calls them from thread workers.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -128,7 +127,8 @@ class Workspace:
     def create_issue(self, draft: IssueDraft) -> Issue:
         """File a draft: validated, rendered from its template, labelled, linked to its Ask.
 
-        On any failure the draft is saved to the draft store first, so nothing typed is lost;
+        On any failure the draft is saved to the draft store first, so nothing typed is lost
+        (the error's ``kept_draft`` is where, or None when the store could not be written);
         when the issue was created but linking it failed, the kept draft says which issue it
         became (``filed_as``), and filing that draft again only retries the link. Success
         discards this draft only, never another one for the same form.
@@ -147,23 +147,27 @@ class Workspace:
             body = render_body(tpl, draft.sections, refs)
             issue = self.tracker.create_issue(draft, labels=(self.config.label(tpl.kind.key),), body=body)
         except PartiallyFiled as error:
-            self._keep(replace(draft, filed_as=error.number))
+            error.kept_draft = self._keep(replace(draft, filed_as=error.number))
             raise
-        except Exception:
-            self._keep(draft)
+        except Exception as error:
+            kept = self._keep(draft)
+            if isinstance(error, DslpError):
+                error.kept_draft = kept
             raise
         self._list_or_keep(draft, issue)
         self.drafts.discard(draft)
         return issue
 
-    def _keep(self, draft: IssueDraft) -> None:
-        """Save a draft on the way out of a failure.
+    def _keep(self, draft: IssueDraft) -> Path | None:
+        """Save a draft on the way out of a failure; where it went, or None when it could not be.
 
         A draft store that cannot be written (a read-only ``.git/dslp``) must not hide the
-        failure being reported.
+        failure being reported; the error's ``kept_draft`` says whether the draft is safe.
         """
-        with contextlib.suppress(OSError):
-            self.drafts.save(draft)
+        try:
+            return self.drafts.save(draft)
+        except OSError:
+            return None
 
     def _finish_filed(self, draft: IssueDraft) -> Issue:
         """Link an issue created earlier from ``draft`` (its link failed): no new issue is made."""
@@ -178,10 +182,11 @@ class Workspace:
                     link(parent, number)
                 issue = replace(issue, parent=parent)
         except TrackerError as error:
-            self._keep(draft)
-            raise PartiallyFiled(
+            failure = PartiallyFiled(
                 f"#{number} was created earlier, but linking it to Ask #{draft.parent} failed again: {error}", number
-            ) from None
+            )
+            failure.kept_draft = self._keep(draft)
+            raise failure from None
         self._list_or_keep(draft, issue)
         self.drafts.discard(draft)
         return issue
@@ -191,10 +196,11 @@ class Workspace:
         try:
             self._list_in_ask(issue)
         except TrackerError as error:
-            self._keep(replace(draft, filed_as=issue.number))
-            raise PartiallyFiled(
+            failure = PartiallyFiled(
                 f"#{issue.number} was created, but listing it in Ask #{issue.parent} failed: {error}", issue.number
-            ) from None
+            )
+            failure.kept_draft = self._keep(replace(draft, filed_as=issue.number))
+            raise failure from None
 
     def _list_in_ask(self, issue: Issue) -> None:
         """Add ``- #N title`` under the right section of the parent Ask, atomically per tracker."""

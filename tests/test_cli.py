@@ -119,7 +119,8 @@ def test_status_json_structure(capsys, git_repo):
     experiment = new(capsys, git_repo, "experiment", "GBM", "--ask", str(ask))
     loose = new(capsys, git_repo, "ask", "Other")
     data = json.loads(json.dumps(status_json(capsys, git_repo)))
-    assert set(data) == {"repository", "asks", "unlinked"}
+    assert set(data) == {"repository", "warnings", "asks", "unlinked"}
+    assert data["warnings"] == []
     assert data["repository"] == {
         "root": str(git_repo),
         "tracker": "local",
@@ -141,7 +142,9 @@ def test_status_json_structure(capsys, git_repo):
         "pulls",
         "assignees",
         "children",
+        "missing_in_body",
     }
+    assert first["missing_in_body"] == []
     assert first["pulls"] == [] and first["assignees"] == []  # the local tracker has neither
     assert (first["kind"], first["title"], first["state"], first["status"], first["labels"]) == (
         "Ask",
@@ -155,6 +158,29 @@ def test_status_json_structure(capsys, git_repo):
     assert (child["kind"], child["branch"], child["branches"]) == ("Experiment", None, [])
     assert "children" not in child
     assert data["unlinked"] == []
+
+
+def test_status_flags_an_ask_whose_body_misses_a_child(capsys, git_repo):
+    from dslp_tui.sources.local import LocalTracker
+
+    ask = new(capsys, git_repo, "ask", "Reduce churn")
+    first = new(capsys, git_repo, "experiment", "GBM", "--ask", str(ask))
+    second = new(capsys, git_repo, "data", "CRM", "--ask", str(ask))
+    tracker = LocalTracker.for_git_dir(git_repo / ".git")
+    body = tracker.get_issue(ask).body
+    tracker.update_issue(ask, body="\n".join(line for line in body.splitlines() if f"#{first} " not in line))
+    assert status_json(capsys, git_repo)["asks"][0]["missing_in_body"] == [first]
+    _, out, _ = run(capsys, "--repo", str(git_repo), "status")
+    assert f"  warning: #{first} linked here but not listed in this Ask's body" in out.splitlines()
+    assert second  # still listed
+
+
+def test_status_prints_the_board_warnings(capsys, git_repo, git):
+    git(git_repo, "branch", "experiment/12-gbm")
+    data = status_json(capsys, git_repo)
+    assert len(data["warnings"]) == 1 and "up to #12: it looks reset" in data["warnings"][0]
+    _, out, _ = run(capsys, "--repo", str(git_repo), "status")
+    assert "warning: the tracker has no issues, but branches carry issue numbers up to #12" in out
 
 
 def test_status_json_branch_fields(capsys, repo_with_remote):
