@@ -16,10 +16,13 @@ IssueState = Literal["open", "closed"]
 
 @dataclass(frozen=True)
 class Comment:
+    """A comment on an issue; ``author`` is the tracker's login, or the git user name (local)."""
+
     id: int
     issue: int
     body: str
     created_at: float
+    author: str = ""  # empty: not known (comments written before the tracker kept authors)
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Issue:
     closed_at: float | None = None
     url: str = ""
     assignees: tuple[str, ...] = ()
+    comments: int = 0  # how many comments it has (their text is read on demand: Workspace.comments)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Every method may block; the app calls them from thread workers.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import DraftStore, with_identity
 from dslp_tui.errors import EXIT_USAGE, DslpError
-from dslp_tui.model import Issue, IssueDraft, Snapshot, primary_branch
+from dslp_tui.model import Comment, Issue, IssueDraft, Snapshot, primary_branch
 from dslp_tui.process import (
     ASK_REFERENCE,
     ASK_SECTION_FOR,
@@ -30,6 +31,13 @@ from dslp_tui.process import (
 )
 from dslp_tui.sources.git import GitError, GitSource, StartResult
 from dslp_tui.tracker import NotFoundError, PartiallyFiled, PullRequests, Tracker, TrackerError
+
+TLDR_PREFIX = re.compile(r"^\s*TL;DR:", re.IGNORECASE)
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter or digit (punctuation and whitespace alone say nothing)."""
+    return any(ch.isalnum() for ch in text)
 
 
 class ValidationError(DslpError, ValueError):
@@ -209,6 +217,20 @@ class Workspace:
             return
         self.tracker.append_to_section(issue.parent, section, f"- #{issue.number} {issue.title}")
 
+    # --- comments -----------------------------------------------------------------------------
+
+    def comments(self, number: int) -> list[Comment]:
+        """Issue ``number``'s comments, oldest first: read on demand, for one issue at a time."""
+        return sorted(self.tracker.comments(number), key=lambda c: (c.created_at, c.id))
+
+    def comment(self, number: int, body: str) -> Comment:
+        """Write a comment (a TL;DR); one with nothing but the prefilled ``TL;DR:`` is refused."""
+        if not has_words(TLDR_PREFIX.sub("", body, count=1)):
+            raise ValidationError(
+                "body: the comment is empty; write what was learned after TL;DR:, or cancel", field="body"
+            )
+        return self.tracker.comment(number, body.strip())
+
     # --- branches -----------------------------------------------------------------------------
 
     def branch_for(self, issue: Issue) -> str:
@@ -276,7 +298,9 @@ def make_tracker(config: Config, git: GitSource, clock: Callable[[], float] = ti
     if config.tracker == "local":
         from dslp_tui.sources.local import LocalTracker
 
-        return LocalTracker.for_git_dir(git.common_dir, clock, lambda: highest_branch_number(config, git))
+        return LocalTracker.for_git_dir(
+            git.common_dir, clock, lambda: highest_branch_number(config, git), author=git.user_name
+        )
     if config.tracker == "github":
         return make_github_tracker(config, git, clock)
     raise TrackerError(f"unknown tracker {config.tracker!r}")

@@ -85,6 +85,13 @@ class GitSource:
 
     # --- the repository as a whole ------------------------------------------------------------
 
+    def user_name(self) -> str:
+        """``git config user.name`` now (a local comment is signed with it); "" when unset."""
+        try:
+            return self._git("config", "user.name").strip()
+        except GitError:
+            return ""
+
     def remote_url(self, remote: str) -> str | None:
         for candidate in self.repo.remotes:
             if candidate.name == remote:
