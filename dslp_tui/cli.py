@@ -77,6 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.add_argument("--open", action="store_true", help="only open issues")
 
+    show = commands.add_parser("show", help="one issue in full: facts, branches, pull requests, comments, body")
+    show.add_argument("number", type=issue_number)
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+
+    comment = commands.add_parser("comment", help="write a comment (a TL;DR) on issue N")
+    comment.add_argument("number", type=issue_number)
+    comment.add_argument("text", nargs="?", help="the comment (Markdown); or use --body-file")
+    comment.add_argument("--body-file", type=Path, help="read the comment from a file ('-' = stdin)")
+
     new = commands.add_parser("new", help="create an issue from its DSLP template; prints its number")
     new.add_argument("kind", choices=KIND_CHOICES, metavar="KIND", help=" | ".join(KIND_CHOICES))
     new.add_argument("title")
@@ -141,6 +150,10 @@ def _run(args) -> int:
     workspace = _workspace(root)
     if args.command == "status":
         return _status(workspace, args)
+    if args.command == "show":
+        return _show(workspace, args)
+    if args.command == "comment":
+        return _comment(workspace, args)
     if args.command == "new":
         return _new(workspace, args)
     if args.command == "branch":
@@ -288,6 +301,63 @@ def _escape_c1(text: str) -> str:
 
 def _utf8_stdout() -> bool:
     return (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") in ("utf8", "utf8mb4")
+
+
+# --- show, comment ----------------------------------------------------------------------------
+
+
+def _show(workspace, args) -> int:
+    from dslp_tui.board import Row, build_board, status_of
+    from dslp_tui.present import ASCII, UNICODE, comment_lines, detail_lines
+    from dslp_tui.report import issue_json
+    from dslp_tui.tracker import NotFoundError, TrackerError
+
+    try:
+        board = build_board(workspace.load(), workspace.config)
+        row = board.row(args.number)
+        if row is None:  # not on the board: no DSLP kind label, or no such issue
+            issue = workspace.tracker.get_issue(args.number)
+            row = Row(issue=issue, status=status_of(issue, workspace.config))
+        comments = workspace.comments(args.number)
+    except NotFoundError:
+        raise CliError(f"issue #{args.number} does not exist") from None
+    except TrackerError as error:
+        raise CliError(str(error)) from None
+    if args.json:
+        _write(_escape_c1(json.dumps(issue_json(row, board, comments), indent=2, ensure_ascii=False)))
+        return 0
+    glyphs = ASCII if (args.ascii or workspace.config.ascii or not _utf8_stdout()) else UNICODE
+    for line in detail_lines(row, board, glyphs):
+        _say("".join(text for text, _ in line).rstrip())
+    _say()
+    _say(f"Comments ({len(comments)})" if comments else "Comments: none")
+    for header, body in comment_lines(comments):
+        _say("  " + "".join(text for text, _ in header))
+        for text in body.splitlines():
+            _say(f"    {text}".rstrip())
+    _say()
+    for text in (row.issue.body.strip() or "(no body)").splitlines():
+        _say(text)
+    return 0
+
+
+def _comment(workspace, args) -> int:
+    from dslp_tui.tracker import NotFoundError, TrackerError
+    from dslp_tui.workspace import ValidationError
+
+    if (args.text is None) == (args.body_file is None):
+        raise CliError("comment: give the comment as TEXT or with --body-file, not both or neither", EXIT_USAGE)
+    body = args.text if args.text is not None else read_body_file(args.body_file)
+    try:
+        written = workspace.comment(args.number, body)
+    except ValidationError as error:
+        raise CliError(str(error), EXIT_USAGE) from None
+    except NotFoundError:
+        raise CliError(f"issue #{args.number} does not exist") from None
+    except TrackerError as error:
+        raise CliError(str(error)) from None
+    _say(f"commented on #{written.issue}")
+    return 0
 
 
 # --- new, branch, demo ------------------------------------------------------------------------

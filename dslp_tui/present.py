@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dslp_tui.board import Board, Group, Row
-from dslp_tui.model import Branch
+from dslp_tui.model import Branch, Comment
 from dslp_tui.process import ASK_REFERENCE, BASED_ON_EXPERIMENT, Kind, parse_reference
-from dslp_tui.text import fit, one_line
+from dslp_tui.text import clean, fit, one_line
 
 # --- how a row reads --------------------------------------------------------------------------
 
@@ -252,3 +252,22 @@ def branch_facts(branch: Branch, board: Board, glyphs: Glyphs) -> str:
         parts.append(f"{base} {glyphs.ahead}{branch.ahead_base} {glyphs.behind}{branch.behind_base}")
     parts.append(f"last commit {_date(branch.last_commit)}")
     return " · ".join(parts)
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+
+def comment_header(comment: Comment) -> list[tuple[str, str]]:
+    """``Ann · 2026-03-01 10:00`` as (text, style): who wrote it (where known) and when."""
+    author = one_line(comment.author) if comment.author else "(unknown author)"
+    return [(author, "heading" if comment.author else "dim"), (f" · {_date(comment.created_at)}", "dim")]
+
+
+def comment_lines(comments: list[Comment]) -> list[tuple[list[tuple[str, str]], str]]:
+    """Each comment, oldest first (newest last), as (header segments, body as Markdown).
+
+    The body is the tracker's Markdown, cleaned of escape sequences; the screen renders it
+    as Markdown (links shown, not made clickable), ``show`` prints it as text.
+    """
+    ordered = sorted(comments, key=lambda c: (c.created_at, c.id))
+    return [(comment_header(c), clean(c.body).strip()) for c in ordered]

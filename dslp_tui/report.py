@@ -10,7 +10,8 @@ from dataclasses import asdict
 from typing import Any
 
 from dslp_tui.board import Board, Row
-from dslp_tui.model import Branch
+from dslp_tui.model import Branch, Comment
+from dslp_tui.process import ASK_REFERENCE, Kind, parse_reference
 
 
 def status_json(workspace, board: Board) -> dict[str, Any]:
@@ -56,7 +57,39 @@ def row_json(row: Row) -> dict[str, Any]:
         "branches": [b.name for b in row.branches],
         "pulls": [asdict(p) for p in row.pulls],
         "assignees": list(issue.assignees),
+        "comment_count": issue.comments,
     }
+
+
+def issue_json(row: Row, board: Board, comments: list[Comment] | None = None) -> dict[str, Any]:
+    """One issue in full (``show N --json``): its row, body, Ask, children, every branch, comments.
+
+    ``comments`` are read on demand (None: not read; ``comment_count`` is always there).
+    """
+    issue = row.issue
+    data = row_json(row)
+    data.update(
+        {
+            "url": issue.url,
+            "body": issue.body,
+            "ask": None if issue.kind is Kind.ASK else issue.parent or parse_reference(issue.body, ASK_REFERENCE),
+            "created_at": issue.created_at,
+            "updated_at": issue.updated_at,
+            "closed_at": issue.closed_at,
+            "branches": [branch_json(b) for b in row.branches],
+        }
+    )
+    if issue.kind is Kind.ASK:
+        group = board.group_of(issue.number)
+        data["children"] = [row_json(r) for r in board.children_of(issue.number)]
+        data["missing_in_body"] = list(group.missing_in_body) if group else []
+    if comments is not None:
+        data["comments"] = [comment_json(c) for c in sorted(comments, key=lambda c: (c.created_at, c.id))]
+    return data
+
+
+def comment_json(comment: Comment) -> dict[str, Any]:
+    return {"id": comment.id, "author": comment.author, "created_at": comment.created_at, "body": comment.body}
 
 
 def branch_json(branch: Branch) -> dict[str, Any]:
