@@ -72,7 +72,10 @@ class Branch:
     behind_upstream: int = 0
     ahead_base: int = 0  # commits on the branch that the collaboration branch lacks
     behind_base: int = 0
-    merged: bool = False  # every commit is in the collaboration branch
+    merged: bool = False  # every commit is in the collaboration branch (an empty branch too)
+    # No commits of its own: merged, with its tip on the collaboration branch's first-parent
+    # line (created there, never committed to; a fast-forward merge looks the same to git).
+    empty: bool = False
     last_commit: float = 0.0
     current: bool = False
 

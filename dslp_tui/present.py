@@ -32,6 +32,11 @@ class Glyphs:
     ahead: str
     behind: str
 
+    @property
+    def closed_status(self) -> str:
+        """The mark of a closed issue that has a status label: closed, then the status."""
+        return f"{self.closed}{self.succeeded}"
+
 
 UNICODE = Glyphs("○", "●", "✓", "★", "✗", "‖", "⊘", "⎇", "↑", "↓")
 ASCII = Glyphs("o", "@", "v", "*", "x", "=", "!", "br", "+", "-")
@@ -40,6 +45,7 @@ LEGEND: tuple[tuple[str, str], ...] = (
     ("open", "open, no branch yet"),
     ("started", "open, work under way on a branch"),
     ("closed", "closed"),
+    ("closed_status", "closed, with its status label (any of the four below)"),
     ("succeeded", "labelled succeeded"),
     ("failed", "labelled failed (kept, not lost)"),
     ("on_hold", "labelled on hold"),
@@ -49,6 +55,8 @@ LEGEND: tuple[tuple[str, str], ...] = (
     ("behind", "commits of the collaboration branch it lacks"),
 )
 BRANCH_WORDS = (
+    ("empty", "no commits of its own yet (or merged by fast-forward: git cannot tell)"),
+    ("even", "level with the collaboration branch"),
     ("local", "only on this machine (not pushed)"),
     ("remote", "only on the remote"),
     ("merged", "fully merged into the collaboration branch"),
@@ -59,10 +67,15 @@ BRANCH_WORDS = (
 
 
 def state_segment(row: Row, glyphs: Glyphs) -> tuple[str, str]:
-    """(glyph + word, style) for the issue's state: the status label wins over open/closed."""
+    """(glyph + word, style) for the issue's state: the status label wins over open/closed.
+
+    A closed issue with a status keeps the closed mark before the status's: ``✓★ succeeded``
+    (``v* succeeded``), which fits the state column.
+    """
     if row.status:
         word = {"on_hold": "on hold", "blocked": "blocked"}.get(row.status, row.status)
-        return f"{getattr(glyphs, row.status)} {word}", f"status.{row.status}"
+        closed = glyphs.closed if row.issue.state == "closed" else ""
+        return f"{closed}{getattr(glyphs, row.status)} {word}", f"status.{row.status}"
     if row.issue.state == "closed":
         return f"{glyphs.closed} closed", "state.closed"
     if row.branches:
@@ -71,12 +84,18 @@ def state_segment(row: Row, glyphs: Glyphs) -> tuple[str, str]:
 
 
 def branch_summary(row: Row, glyphs: Glyphs) -> str:
-    """``⎇ ↑5↓1 local`` / ``⎇ merged`` / ``⎇ kept`` / ``""`` when there is no branch."""
+    """``⎇ ↑5↓1 local`` / ``⎇ merged`` / ``⎇ empty`` / ``⎇ kept`` / ``""`` when there is no branch.
+
+    ``empty``: no commits of its own (never ``merged``: there was nothing to merge); ``even``:
+    level with the collaboration branch. Words, not ``=``, which is a status glyph in ASCII.
+    """
     branch = row.branch
     if branch is None:
         return ""
     parts = [glyphs.branch]
-    if branch.merged and (branch.ahead_base or branch.behind_base or row.issue.state == "closed"):
+    if branch.empty:
+        parts.append("empty")
+    elif branch.merged and (branch.ahead_base or branch.behind_base or row.issue.state == "closed"):
         parts.append("merged")
     elif row.issue.state == "closed":
         parts.append("kept")
@@ -86,7 +105,7 @@ def branch_summary(row: Row, glyphs: Glyphs) -> str:
             counts += f"{glyphs.ahead}{branch.ahead_base}"
         if branch.behind_base:
             counts += f"{glyphs.behind}{branch.behind_base}"
-        parts.append(counts or "=")
+        parts.append(counts or "even")
     if branch.local and not branch.remote:
         parts.append("local")
     elif branch.remote and not branch.local:
@@ -165,6 +184,8 @@ def detail_lines(row: Row, board: Board, glyphs: Glyphs, next_branch: str | None
     issue = row.issue
     kind = issue.kind.value if issue.kind else "Issue"
     state, state_style = state_segment(row, glyphs)
+    if row.status and issue.state == "closed":  # spelled out here: "✓ closed · ★ succeeded"
+        state = f"{glyphs.closed} closed · {state.removeprefix(glyphs.closed)}"
     lines: list[list[tuple[str, str]]] = [
         [(f"#{issue.number} {kind} · ", "number"), (one_line(issue.title), "heading")],
         [
@@ -246,7 +267,9 @@ def branch_facts(branch: Branch, board: Board, glyphs: Glyphs) -> str:
                 f"{branch.upstream} {glyphs.ahead}{branch.ahead_upstream} {glyphs.behind}{branch.behind_upstream}"
             )
     base = board.repo.base if board.repo else "base"
-    if branch.merged and branch.behind_base:
+    if branch.empty:
+        parts.append(f"empty: no commits of its own ({base} {glyphs.behind}{branch.behind_base})")
+    elif branch.merged and branch.behind_base:
         parts.append(f"merged into {base}")
     else:
         parts.append(f"{base} {glyphs.ahead}{branch.ahead_base} {glyphs.behind}{branch.behind_base}")
