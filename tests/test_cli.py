@@ -204,6 +204,7 @@ def test_status_json_branch_fields(capsys, repo_with_remote):
         "ahead_base": 0,
         "behind_base": 0,
         "merged": True,
+        "empty": True,  # created from main, no commits of its own yet
         "last_commit": child["branch"]["last_commit"],
         "current": True,
     }
