@@ -13,7 +13,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,6 +86,15 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("number", type=issue_number)
     runs.add_argument("--json", action="store_true", help="machine-readable output")
 
+    show = commands.add_parser("show", help="one issue in full: facts, branches, pull requests, comments, body")
+    show.add_argument("number", type=issue_number)
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+
+    comment = commands.add_parser("comment", help="write a comment (a TL;DR) on issue N")
+    comment.add_argument("number", type=issue_number)
+    comment.add_argument("text", nargs="?", help="the comment (Markdown); or use --body-file")
+    comment.add_argument("--body-file", type=Path, help="read the comment from a file ('-' = stdin)")
+
     new = commands.add_parser("new", help="create an issue from its DSLP template; prints its number")
     new.add_argument("kind", choices=KIND_CHOICES, metavar="KIND", help=" | ".join(KIND_CHOICES))
     new.add_argument("title")
@@ -152,6 +161,10 @@ def _run(args) -> int:
         return _status(workspace, args)
     if args.command == "runs":
         return _runs(workspace, args)
+    if args.command == "show":
+        return _show(workspace, args)
+    if args.command == "comment":
+        return _comment(workspace, args)
     if args.command == "new":
         return _new(workspace, args)
     if args.command == "branch":
@@ -249,7 +262,9 @@ def _open_board(root: Path, ascii_only: bool) -> int:
 
 
 def _status(workspace, args) -> int:
-    from dslp_tui.board import ASCII, UNICODE, ask_segments, build_board, row_segments
+    from dslp_tui.board import build_board
+    from dslp_tui.present import ASCII, UNICODE, ask_segments, row_segments
+    from dslp_tui.report import status_json
     from dslp_tui.tracker import TrackerError
 
     try:
@@ -259,7 +274,7 @@ def _status(workspace, args) -> int:
     if args.json:  # the text board does not show runs yet: it need not wait for MLflow
         runs = _load_runs(workspace, snapshot, strict=False)
         board = build_board(runs.snapshot, workspace.config, show_closed=not args.open)
-        data = status_json(workspace, board, runs)
+        data = status_json(workspace, board, runs.snapshot.runs, runs.json())
         _write(_escape_c1(json.dumps(data, indent=2, ensure_ascii=False)))
         return 0
     board = build_board(snapshot, workspace.config, show_closed=not args.open)
@@ -268,11 +283,16 @@ def _status(workspace, args) -> int:
     if repo:
         dirty = ", uncommitted changes" if repo.dirty else ""
         _say(f"{workspace.name} · on {repo.current_branch or '(detached)'} · base {repo.base}{dirty}")
+    for warning in board.warnings:
+        _say(f"warning: {warning}")
     if not board.groups:
         _say("No DSLP issues yet. Create an Ask: dslp-tui new ask 'Your question'")
     for group in board.groups:
         if group.ask:
             _say("".join(text for text, _ in ask_segments(group, glyphs, 78)).rstrip())
+            if group.missing_in_body:
+                numbers = ", ".join(f"#{n}" for n in group.missing_in_body)
+                _say(f"  warning: {numbers} linked here but not listed in this Ask's body")
         else:
             _say("Not linked to an Ask")
         for kind, rows in group.children.items():
@@ -297,61 +317,71 @@ def _utf8_stdout() -> bool:
     return (getattr(sys.stdout, "encoding", "") or "").lower().replace("-", "") in ("utf8", "utf8mb4")
 
 
-def status_json(workspace, board, runs: LoadedRuns | None = None) -> dict:
-    """The board as plain data: ``asks`` → children, plus ``unlinked`` and the repository.
-
-    With ``runs`` (see :func:`_load_runs`), every row carries ``runs`` (count, best run with
-    its metrics and URL, the Ask's threshold and whether it is met) and the top level says
-    where runs came from and how many name no issue.
-    """
-    from dslp_tui.rollup import summaries
-
-    summary = summaries(board, workspace.config) if runs is not None else {}
-
-    def row_json(row) -> dict:
-        issue = row.issue
-        branch = row.branch
-        return {
-            "number": issue.number,
-            "kind": issue.kind.value if issue.kind else None,
-            "title": issue.title,
-            "state": issue.state,
-            "status": row.status,
-            "labels": list(issue.labels),
-            "branch": _branch_json(branch) if branch else None,
-            "branches": [b.name for b in row.branches],
-            "pulls": [asdict(p) for p in row.pulls],
-            "assignees": list(issue.assignees),
-            **({"runs": summary_json(summary[issue.number])} if issue.number in summary else {}),
-        }
-
-    asks, unlinked = [], []
-    for group in board.groups:
-        children = [row_json(r) for r in group.rows()]
-        if group.ask:
-            asks.append({**row_json(group.ask), "children": children})
-        else:
-            unlinked = children
-    repo = board.repo
-    return {
-        "repository": {
-            "root": str(workspace.root),
-            "tracker": workspace.tracker.name,
-            "base": repo.base if repo else None,
-            "current_branch": repo.current_branch if repo else None,
-            "dirty": repo.dirty if repo else None,
-        },
-        "asks": asks,
-        "unlinked": unlinked,
-        **({"runs": runs.json()} if runs is not None else {}),
-    }
+# --- show, comment ----------------------------------------------------------------------------
 
 
-def _branch_json(branch) -> dict:
-    data = asdict(branch)
-    data.pop("issue")
-    data["kind"] = data.pop("kind_key")
-    return data
+def _show(workspace, args) -> int:
+    from dslp_tui.board import Row, build_board, status_of
+    from dslp_tui.present import ASCII, UNICODE, comment_lines, detail_lines
+    from dslp_tui.report import issue_json
+    from dslp_tui.tracker import NotFoundError, TrackerError
+
+    try:
+        snapshot = workspace.load()
+        loaded = _load_runs(workspace, snapshot, strict=False) if args.json else None
+        board = build_board(loaded.snapshot if loaded else snapshot, workspace.config)
+        row = board.row(args.number)
+        if row is None:  # not on the board: no DSLP kind label, or no such issue
+            issue = workspace.tracker.get_issue(args.number)
+            row = Row(issue=issue, status=status_of(issue, workspace.config))
+        comments = workspace.comments(args.number)
+    except NotFoundError:
+        raise CliError(f"issue #{args.number} does not exist") from None
+    except TrackerError as error:
+        raise CliError(str(error)) from None
+    if args.json:
+        data = issue_json(row, board, comments)
+        if loaded is not None and loaded.error is None:
+            from dslp_tui.report import run_json, summary_json
+            from dslp_tui.rollup import summaries
+
+            summary = summaries(board, workspace.config).get(row.number)
+            if summary is not None:
+                data["runs"] = {**summary_json(summary), "runs": [run_json(r) for r in row.runs]}
+        _write(_escape_c1(json.dumps(data, indent=2, ensure_ascii=False)))
+        return 0
+    glyphs = ASCII if (args.ascii or workspace.config.ascii or not _utf8_stdout()) else UNICODE
+    for line in detail_lines(row, board, glyphs):
+        _say("".join(text for text, _ in line).rstrip())
+    _say()
+    _say(f"Comments ({len(comments)})" if comments else "Comments: none")
+    for header, body in comment_lines(comments):
+        _say("  " + "".join(text for text, _ in header))
+        for text in body.splitlines():
+            _say(f"    {text}".rstrip())
+    _say()
+    for text in (row.issue.body.strip() or "(no body)").splitlines():
+        _say(text)
+    return 0
+
+
+def _comment(workspace, args) -> int:
+    from dslp_tui.tracker import NotFoundError, TrackerError
+    from dslp_tui.workspace import ValidationError
+
+    if (args.text is None) == (args.body_file is None):
+        raise CliError("comment: give the comment as TEXT or with --body-file, not both or neither", EXIT_USAGE)
+    body = args.text if args.text is not None else read_body_file(args.body_file)
+    try:
+        written = workspace.comment(args.number, body)
+    except ValidationError as error:
+        raise CliError(str(error), EXIT_USAGE) from None
+    except NotFoundError:
+        raise CliError(f"issue #{args.number} does not exist") from None
+    except TrackerError as error:
+        raise CliError(str(error)) from None
+    _say(f"commented on #{written.issue}")
+    return 0
 
 
 # --- runs -------------------------------------------------------------------------------------
@@ -389,31 +419,9 @@ def _load_runs(workspace, snapshot, *, strict: bool) -> LoadedRuns:
     return LoadedRuns(with_runs(snapshot, runs), source.name if source else None)
 
 
-def run_json(run) -> dict:
-    data = asdict(run)
-    data["duration"] = _duration_seconds(run)
-    return data
-
-
-def summary_json(summary) -> dict:
-    goal = summary.goal
-    return {
-        "count": summary.count,
-        "metric": goal.metric or None,
-        "direction": goal.direction,
-        "threshold": goal.threshold,
-        "best": run_json(summary.best) if summary.best else None,
-        "value": summary.value,
-        "meets": summary.meets,
-    }
-
-
-def _duration_seconds(run) -> float | None:
-    return round(run.ended_at - run.started_at, 3) if run.ended_at and run.started_at else None
-
-
 def _runs(workspace, args) -> int:
     from dslp_tui.board import build_board
+    from dslp_tui.report import run_json, summary_json
     from dslp_tui.rollup import ask_runs, summarize
     from dslp_tui.tracker import TrackerError
 
@@ -480,7 +488,9 @@ def _created(stamp: float) -> str:
 
 
 def _duration(run) -> str:
-    seconds = _duration_seconds(run)
+    from dslp_tui.report import duration_seconds
+
+    seconds = duration_seconds(run)
     if seconds is None:
         return "running" if run.status == "RUNNING" else "—"
     minutes, secs = divmod(int(seconds), 60)
@@ -494,7 +504,7 @@ def _duration(run) -> str:
 def _new(workspace, args) -> int:
     from dslp_tui.model import IssueDraft
     from dslp_tui.process import parse_sections, template
-    from dslp_tui.tracker import TrackerError
+    from dslp_tui.tracker import PartiallyFiled, TrackerError
     from dslp_tui.workspace import IssueNotFound, ValidationError
 
     tpl = template(args.kind)
@@ -519,10 +529,29 @@ def _new(workspace, args) -> int:
         raise CliError(str(error)) from None
     except ValidationError as error:
         raise CliError(str(error), EXIT_USAGE) from None
+    except PartiallyFiled as error:
+        raise CliError(_partly_filed(error)) from None
     except TrackerError as error:
-        raise CliError(f"{error} (your draft is kept in {workspace.drafts.directory})") from None
+        raise CliError(f"{error} ({_draft_note(error)})") from None
     _say(issue.number)
     return 0
+
+
+def _partly_filed(error) -> str:
+    """The issue exists: say so, and that ``new`` again would file it twice."""
+    retry = (
+        f"to retry the link, open the same form on the board and file the draft kept in {error.kept_draft.parent}"
+        if error.kept_draft
+        else "the draft could not be saved, so link it on the tracker by hand"
+    )
+    return f"{error}; issue #{error.number} exists, so running `new` again would create a duplicate: {retry}"
+
+
+def _draft_note(error) -> str:
+    """Where the draft went, only when it really was saved."""
+    if error.kept_draft:
+        return f"your draft is kept in {error.kept_draft.parent}"
+    return "your draft could not be saved either"
 
 
 def read_body_file(path: Path) -> str:

@@ -20,6 +20,7 @@ class DslpError(Exception):
     """
 
     exit_status: int = EXIT_FAILED
+    kept_draft: object = None  # a failed filing: the Path its draft was saved to (None: not saved)
 
     def __init__(self, message: str = "", *, field: str | None = None) -> None:
         super().__init__(message)

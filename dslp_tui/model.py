@@ -16,10 +16,13 @@ IssueState = Literal["open", "closed"]
 
 @dataclass(frozen=True)
 class Comment:
+    """A comment on an issue; ``author`` is the tracker's login, or the git user name (local)."""
+
     id: int
     issue: int
     body: str
     created_at: float
+    author: str = ""  # empty: not known (comments written before the tracker kept authors)
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Issue:
     closed_at: float | None = None
     url: str = ""
     assignees: tuple[str, ...] = ()
+    comments: int = 0  # how many comments it has (their text is read on demand: Workspace.comments)
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,10 @@ class Branch:
     behind_upstream: int = 0
     ahead_base: int = 0  # commits on the branch that the collaboration branch lacks
     behind_base: int = 0
-    merged: bool = False  # every commit is in the collaboration branch
+    merged: bool = False  # every commit is in the collaboration branch (an empty branch too)
+    # No commits of its own: merged, with its tip on the collaboration branch's first-parent
+    # line (created there, never committed to; a fast-forward merge looks the same to git).
+    empty: bool = False
     last_commit: float = 0.0
     current: bool = False
 

@@ -7,7 +7,7 @@ Every method may block; the app calls them from thread workers.
 
 from __future__ import annotations
 
-import contextlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -18,7 +18,7 @@ from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import DraftStore, with_identity
 from dslp_tui.errors import EXIT_USAGE, DslpError
-from dslp_tui.model import Issue, IssueDraft, Run, Snapshot, primary_branch
+from dslp_tui.model import Comment, Issue, IssueDraft, Run, Snapshot, primary_branch
 from dslp_tui.process import (
     ASK_REFERENCE,
     ASK_SECTION_FOR,
@@ -32,7 +32,14 @@ from dslp_tui.process import (
 from dslp_tui.runlink import commits_to_place, link_runs
 from dslp_tui.runs import RunsError, RunSource
 from dslp_tui.sources.git import GitError, GitSource, StartResult
-from dslp_tui.tracker import PartiallyFiled, PullRequests, Tracker, TrackerError
+from dslp_tui.tracker import NotFoundError, PartiallyFiled, PullRequests, Tracker, TrackerError
+
+TLDR_PREFIX = re.compile(r"^\s*TL;DR:", re.IGNORECASE)
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter or digit (punctuation and whitespace alone say nothing)."""
+    return any(ch.isalnum() for ch in text)
 
 
 class ValidationError(DslpError, ValueError):
@@ -143,15 +150,20 @@ class Workspace:
         return replace(draft, title=title)
 
     def _issue(self, number: int, field_name: str) -> Issue:
+        """Issue ``number`` for a draft's field; only a real "not found" says it does not exist.
+
+        A rate limit, a network failure or a bad token propagates as itself: the issue may well exist.
+        """
         try:
             return self.tracker.get_issue(number)
-        except TrackerError:
+        except NotFoundError:
             raise IssueNotFound(f"{field_name}: issue #{number} does not exist") from None
 
     def create_issue(self, draft: IssueDraft) -> Issue:
         """File a draft: validated, rendered from its template, labelled, linked to its Ask.
 
-        On any failure the draft is saved to the draft store first, so nothing typed is lost;
+        On any failure the draft is saved to the draft store first, so nothing typed is lost
+        (the error's ``kept_draft`` is where, or None when the store could not be written);
         when the issue was created but linking it failed, the kept draft says which issue it
         became (``filed_as``), and filing that draft again only retries the link. Success
         discards this draft only, never another one for the same form.
@@ -170,23 +182,27 @@ class Workspace:
             body = render_body(tpl, draft.sections, refs)
             issue = self.tracker.create_issue(draft, labels=(self.config.label(tpl.kind.key),), body=body)
         except PartiallyFiled as error:
-            self._keep(replace(draft, filed_as=error.number))
+            error.kept_draft = self._keep(replace(draft, filed_as=error.number))
             raise
-        except Exception:
-            self._keep(draft)
+        except Exception as error:
+            kept = self._keep(draft)
+            if isinstance(error, DslpError):
+                error.kept_draft = kept
             raise
         self._list_or_keep(draft, issue)
         self.drafts.discard(draft)
         return issue
 
-    def _keep(self, draft: IssueDraft) -> None:
-        """Save a draft on the way out of a failure.
+    def _keep(self, draft: IssueDraft) -> Path | None:
+        """Save a draft on the way out of a failure; where it went, or None when it could not be.
 
         A draft store that cannot be written (a read-only ``.git/dslp``) must not hide the
-        failure being reported.
+        failure being reported; the error's ``kept_draft`` says whether the draft is safe.
         """
-        with contextlib.suppress(OSError):
-            self.drafts.save(draft)
+        try:
+            return self.drafts.save(draft)
+        except OSError:
+            return None
 
     def _finish_filed(self, draft: IssueDraft) -> Issue:
         """Link an issue created earlier from ``draft`` (its link failed): no new issue is made."""
@@ -201,10 +217,11 @@ class Workspace:
                     link(parent, number)
                 issue = replace(issue, parent=parent)
         except TrackerError as error:
-            self._keep(draft)
-            raise PartiallyFiled(
+            failure = PartiallyFiled(
                 f"#{number} was created earlier, but linking it to Ask #{draft.parent} failed again: {error}", number
-            ) from None
+            )
+            failure.kept_draft = self._keep(draft)
+            raise failure from None
         self._list_or_keep(draft, issue)
         self.drafts.discard(draft)
         return issue
@@ -214,10 +231,11 @@ class Workspace:
         try:
             self._list_in_ask(issue)
         except TrackerError as error:
-            self._keep(replace(draft, filed_as=issue.number))
-            raise PartiallyFiled(
+            failure = PartiallyFiled(
                 f"#{issue.number} was created, but listing it in Ask #{issue.parent} failed: {error}", issue.number
-            ) from None
+            )
+            failure.kept_draft = self._keep(replace(draft, filed_as=issue.number))
+            raise failure from None
 
     def _list_in_ask(self, issue: Issue) -> None:
         """Add ``- #N title`` under the right section of the parent Ask, atomically per tracker."""
@@ -225,6 +243,20 @@ class Workspace:
         if issue.parent is None or section is None:
             return
         self.tracker.append_to_section(issue.parent, section, f"- #{issue.number} {issue.title}")
+
+    # --- comments -----------------------------------------------------------------------------
+
+    def comments(self, number: int) -> list[Comment]:
+        """Issue ``number``'s comments, oldest first: read on demand, for one issue at a time."""
+        return sorted(self.tracker.comments(number), key=lambda c: (c.created_at, c.id))
+
+    def comment(self, number: int, body: str) -> Comment:
+        """Write a comment (a TL;DR); one with nothing but the prefilled ``TL;DR:`` is refused."""
+        if not has_words(TLDR_PREFIX.sub("", body, count=1)):
+            raise ValidationError(
+                "body: the comment is empty; write what was learned after TL;DR:, or cancel", field="body"
+            )
+        return self.tracker.comment(number, body.strip())
 
     # --- branches -----------------------------------------------------------------------------
 
@@ -320,7 +352,9 @@ def make_tracker(config: Config, git: GitSource, clock: Callable[[], float] = ti
     if config.tracker == "local":
         from dslp_tui.sources.local import LocalTracker
 
-        return LocalTracker.for_git_dir(git.common_dir, clock, lambda: highest_branch_number(config, git))
+        return LocalTracker.for_git_dir(
+            git.common_dir, clock, lambda: highest_branch_number(config, git), author=git.user_name
+        )
     if config.tracker == "github":
         return make_github_tracker(config, git, clock)
     raise TrackerError(f"unknown tracker {config.tracker!r}")

@@ -19,16 +19,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from dslp_tui.board import (
-    ASCII,
-    UNICODE,
-    Board,
-    Group,
-    Row,
-    ask_segments,
-    detail_lines,
-    row_segments,
-)
+from dslp_tui.board import Board, Group, Row
+from dslp_tui.present import ASCII, UNICODE, ask_segments, detail_lines, row_segments
 from dslp_tui.screens.render import plain, to_text
 from dslp_tui.text import clean
 

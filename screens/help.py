@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from dslp_tui.board import BRANCH_WORDS, LEGEND, Glyphs
+from dslp_tui.present import BRANCH_WORDS, LEGEND, Glyphs
 from dslp_tui.screens.render import STYLES
 
 FILTER_HELP = (

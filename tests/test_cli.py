@@ -119,7 +119,7 @@ def test_status_json_structure(capsys, git_repo):
     experiment = new(capsys, git_repo, "experiment", "GBM", "--ask", str(ask))
     loose = new(capsys, git_repo, "ask", "Other")
     data = json.loads(json.dumps(status_json(capsys, git_repo)))
-    assert set(data) == {"repository", "asks", "unlinked", "runs"}
+    assert set(data) == {"repository", "warnings", "asks", "unlinked", "runs"}
     # No MLflow store yet: no runs, and reading did not create one.
     assert data["runs"] == {
         "source": f"MLflow sqlite:///{git_repo / 'mlflow.db'}",
@@ -128,6 +128,7 @@ def test_status_json_structure(capsys, git_repo):
         "error": None,
     }
     assert not (git_repo / "mlflow.db").exists()
+    assert data["warnings"] == []
     assert data["repository"] == {
         "root": str(git_repo),
         "tracker": "local",
@@ -150,6 +151,8 @@ def test_status_json_structure(capsys, git_repo):
         "assignees",
         "runs",
         "children",
+        "missing_in_body",
+        "comment_count",
     }
     assert first["runs"] == {
         "count": 0,
@@ -160,6 +163,7 @@ def test_status_json_structure(capsys, git_repo):
         "value": None,
         "meets": None,
     }
+    assert first["missing_in_body"] == [] and first["comment_count"] == 0
     assert first["pulls"] == [] and first["assignees"] == []  # the local tracker has neither
     assert (first["kind"], first["title"], first["state"], first["status"], first["labels"]) == (
         "Ask",
@@ -173,6 +177,29 @@ def test_status_json_structure(capsys, git_repo):
     assert (child["kind"], child["branch"], child["branches"]) == ("Experiment", None, [])
     assert "children" not in child
     assert data["unlinked"] == []
+
+
+def test_status_flags_an_ask_whose_body_misses_a_child(capsys, git_repo):
+    from dslp_tui.sources.local import LocalTracker
+
+    ask = new(capsys, git_repo, "ask", "Reduce churn")
+    first = new(capsys, git_repo, "experiment", "GBM", "--ask", str(ask))
+    second = new(capsys, git_repo, "data", "CRM", "--ask", str(ask))
+    tracker = LocalTracker.for_git_dir(git_repo / ".git")
+    body = tracker.get_issue(ask).body
+    tracker.update_issue(ask, body="\n".join(line for line in body.splitlines() if f"#{first} " not in line))
+    assert status_json(capsys, git_repo)["asks"][0]["missing_in_body"] == [first]
+    _, out, _ = run(capsys, "--repo", str(git_repo), "status")
+    assert f"  warning: #{first} linked here but not listed in this Ask's body" in out.splitlines()
+    assert second  # still listed
+
+
+def test_status_prints_the_board_warnings(capsys, git_repo, git):
+    git(git_repo, "branch", "experiment/12-gbm")
+    data = status_json(capsys, git_repo)
+    assert len(data["warnings"]) == 1 and "up to #12: it looks reset" in data["warnings"][0]
+    _, out, _ = run(capsys, "--repo", str(git_repo), "status")
+    assert "warning: the tracker has no issues, but branches carry issue numbers up to #12" in out
 
 
 def test_status_json_branch_fields(capsys, repo_with_remote):
@@ -195,6 +222,7 @@ def test_status_json_branch_fields(capsys, repo_with_remote):
         "ahead_base": 0,
         "behind_base": 0,
         "merged": True,
+        "empty": True,  # created from main, no commits of its own yet
         "last_commit": child["branch"]["last_commit"],
         "current": True,
     }
@@ -705,3 +733,72 @@ def test_demo_without_git_on_the_path(capsys, tmp_path, monkeypatch):
     status, out, err = run(capsys, "demo", "--no-open", "--path", str(tmp_path / "demo"))
     assert (status, out) == (2, "")
     assert f"cannot create the demo at {tmp_path / 'demo'}: no such file or directory (git)" in one_line(err)
+
+
+# --- show and comment -------------------------------------------------------------------------
+
+
+def test_show_prints_one_issue_in_full(capsys, git_repo, git):
+    git(git_repo, "config", "user.name", "Tess Tester")
+    ask = new(capsys, git_repo, "ask", "Reduce churn")
+    experiment = new(capsys, git_repo, "experiment", "GBM", "--ask", str(ask))
+    assert run(capsys, "--repo", str(git_repo), "comment", str(experiment), "TL;DR: r2 0.71")[0] == 0
+    assert run(capsys, "--repo", str(git_repo), "comment", str(experiment), "second")[0] == 0
+    status, out, err = run(capsys, "--repo", str(git_repo), "--ascii", "show", str(experiment))
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(f"#{experiment} Experiment · ")
+    assert lines[1].startswith("o open")
+    assert f"Ask      #{ask} Reduce churn" in lines
+    assert "Comments (2)" in lines
+    first, second = lines.index("    TL;DR: r2 0.71"), lines.index("    second")
+    assert first < second  # newest last
+    assert lines[first - 1].startswith("  Tess Tester · ")
+    assert f"Ask Reference: #{ask}" in lines  # the body
+    _, ask_out, _ = run(capsys, "--repo", str(git_repo), "show", str(ask))
+    assert any(line.strip().startswith(f"#{experiment} Experiment") for line in ask_out.splitlines())
+
+
+def test_show_json_carries_body_children_branches_and_comments(capsys, git_repo, git):
+    git(git_repo, "config", "user.name", "Tess Tester")
+    ask = new(capsys, git_repo, "ask", "Reduce churn")
+    experiment = new(capsys, git_repo, "experiment", "GBM", "--ask", str(ask))
+    run(capsys, "--repo", str(git_repo), "comment", str(experiment), "TL;DR: r2 0.71")
+    run(capsys, "--repo", str(git_repo), "branch", str(experiment), "--no-checkout")
+    status, out, err = run(capsys, "--repo", str(git_repo), "show", str(experiment), "--json")
+    assert status == 0, err
+    data = json.loads(out)
+    assert data["number"] == experiment and data["ask"] == ask
+    assert f"Ask Reference: #{ask}" in data["body"]
+    assert [b["name"] for b in data["branches"]] == [f"experiment/{experiment}-gbm"]
+    assert data["comment_count"] == 1
+    assert [(c["author"], c["body"]) for c in data["comments"]] == [("Tess Tester", "TL;DR: r2 0.71")]
+    asked = json.loads(run(capsys, "--repo", str(git_repo), "show", str(ask), "--json")[1])
+    assert [c["number"] for c in asked["children"]] == [experiment]
+    assert asked["ask"] is None and asked["missing_in_body"] == []
+    assert status_json(capsys, git_repo)["asks"][0]["children"][0]["comment_count"] == 1
+
+
+def test_show_a_missing_issue_fails(capsys, git_repo):
+    status, out, err = run(capsys, "--repo", str(git_repo), "show", "99")
+    assert (status, out) == (1, "")
+    assert one_line(err) == "dslp-tui: issue #99 does not exist"
+
+
+@pytest.mark.parametrize("text", ["TL;DR:", "  TL;DR:   ", ""])
+def test_an_empty_comment_is_refused(capsys, git_repo, text):
+    ask = new(capsys, git_repo, "ask", "Reduce churn")
+    status, _, err = run(capsys, "--repo", str(git_repo), "comment", str(ask), text)
+    assert status == 2
+    assert "body: the comment is empty" in one_line(err)
+    assert status_json(capsys, git_repo)["asks"][0]["comment_count"] == 0
+
+
+def test_comment_from_a_body_file(capsys, git_repo, tmp_path):
+    ask = new(capsys, git_repo, "ask", "Reduce churn")
+    note = tmp_path / "note.md"
+    note.write_text("TL;DR: churn is seasonal\n\n- more in Q4\n")
+    status, out, err = run(capsys, "--repo", str(git_repo), "comment", str(ask), "--body-file", str(note))
+    assert (status, out.strip()) == (0, f"commented on #{ask}"), err
+    assert run(capsys, "--repo", str(git_repo), "comment", "99", "TL;DR: x")[0] == 1
+    assert run(capsys, "--repo", str(git_repo), "comment", str(ask))[0] == 2

@@ -258,6 +258,9 @@ def test_ahead_behind_with_merges_and_criss_cross_history(repo_with_remote, git)
     _, branches = snapshot(repo)
     assert branches["data/2-merged"].merged and branches["data/2-merged"].ahead_base == 0
     assert branches["model/8-stale"].merged and branches["model/8-stale"].behind_base > 0
+    assert branches["model/8-stale"].empty  # never committed to: empty, not merged work
+    assert not branches["data/2-merged"].empty
+    assert not branches["experiment/5-cross"].empty
     assert not branches["experiment/5-cross"].merged
     assert branches["experiment/9-orphan"].ahead_base == 2
     assert branches["11-dup"].ahead_base == branches["data/10-same"].ahead_base == 1

@@ -215,6 +215,16 @@ def test_comments_answered_304_come_from_the_cache(github: GitHubEmulator) -> No
     assert github.requests and all(r.status == 304 for r in github.requests)
 
 
+def test_comments_carry_their_author_and_issues_their_count(github: GitHubEmulator) -> None:
+    number = github.add_issue("GBM", labels=["Experiment"])["number"]
+    quiet = github.add_issue("Logit", labels=["Experiment"])["number"]
+    github.add_comment(number, "TL;DR: r2 0.71", user="ann")
+    github.add_comment(number, "agreed")
+    store = tracker(github)
+    assert [(c.author, c.body) for c in store.comments(number)] == [("ann", "TL;DR: r2 0.71"), (github.login, "agreed")]
+    assert {i.number: i.comments for i in store.list_issues()} == {number: 2, quiet: 0}
+
+
 # --- writing ----------------------------------------------------------------------------------
 
 
@@ -239,7 +249,8 @@ def test_labels_comments_close_and_reopen(github: GitHubEmulator) -> None:
     store = tracker(github)
     assert "succeeded" in store.set_labels(number, add=("succeeded",)).labels
     assert store.set_labels(number, remove=("succeeded", "never-there")).labels == ("Experiment",)
-    store.comment(number, "TL;DR: r2 0.71")
+    written = store.comment(number, "TL;DR: r2 0.71")
+    assert written.author == github.login
     assert github.comments[number][0]["body"] == "TL;DR: r2 0.71"
     assert [c.body for c in store.comments(number)] == ["TL;DR: r2 0.71"]
     assert store.update_issue(number, state="closed").state == "closed"

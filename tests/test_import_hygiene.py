@@ -35,7 +35,8 @@ def test_core_runs_without_textual_installed() -> None:
     """Importing every core module with Textual made unimportable proves the rule at run time."""
     code = (
         "import sys; sys.modules['textual'] = None\n"
-        "import dslp_tui.board, dslp_tui.cli, dslp_tui.config, dslp_tui.demo, dslp_tui.drafts\n"
+        "import dslp_tui.present, dslp_tui.board, dslp_tui.report, dslp_tui.cli, dslp_tui.config, dslp_tui.demo\n"
+        "import dslp_tui.drafts\n"
         "import dslp_tui.process, dslp_tui.workspace, dslp_tui.sources.git, dslp_tui.sources.local\n"
         "import dslp_tui.rollup, dslp_tui.runlink, dslp_tui.runs, dslp_tui.sources.mlflow\n"
         "print('ok')\n"

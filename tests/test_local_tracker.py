@@ -240,6 +240,43 @@ def test_comments_are_kept_in_order(tracker):
     assert tracker.comments(12345) == []
 
 
+def test_a_comment_carries_its_author_at_the_time_of_writing(tmp_path, clock):
+    names = iter(["Tess Tester", "Ann Other"])
+    tracker = LocalTracker(tmp_path / DB_NAME, clock, author=lambda: next(names))
+    number = ask(tracker)
+    tracker.comment(number, "TL;DR: first")
+    tracker.comment(number, "TL;DR: second")
+    assert [(c.author, c.body) for c in tracker.comments(number)] == [
+        ("Tess Tester", "TL;DR: first"),
+        ("Ann Other", "TL;DR: second"),
+    ]
+
+
+def test_issues_carry_their_comment_count(tracker):
+    number, other = ask(tracker, "A"), ask(tracker, "B")
+    tracker.comment(number, "one")
+    tracker.comment(number, "two")
+    assert {i.number: i.comments for i in tracker.list_issues()} == {number: 2, other: 0}
+    assert tracker.get_issue(number).comments == 2
+
+
+def test_the_author_migration_keeps_old_comments(tmp_path):
+    """A version-1 file (no author column) gains one; its comments read with no author."""
+    path = tmp_path / DB_NAME
+    connection = sqlite3.connect(path)
+    connection.executescript(local.MIGRATIONS[0])
+    connection.execute("INSERT INTO issues (number, kind, title, created_at, updated_at) VALUES (1, 'Ask', 'A', 1, 1)")
+    connection.execute("INSERT INTO comments (issue, body, created_at) VALUES (1, 'TL;DR: old', 2)")
+    connection.execute("PRAGMA user_version = 1")
+    connection.commit()
+    connection.close()
+    tracker = LocalTracker(path, author=lambda: "Tess Tester")
+    assert pragma(path, "user_version") == SCHEMA_VERSION >= 2
+    assert [(c.author, c.body) for c in tracker.comments(1)] == [("", "TL;DR: old")]
+    tracker.comment(1, "TL;DR: new")
+    assert [c.author for c in tracker.comments(1)] == ["", "Tess Tester"]
+
+
 # --- schema and storage -----------------------------------------------------------------------
 
 

@@ -215,6 +215,14 @@ def test_runs_json_lists_an_issues_runs_newest_first(capsys, mlflow_repo: Path) 
     assert (data["count"], data["metric"], data["best"]["name"], data["value"]) == (3, "auc", "ridge-a0.1", 0.78)
 
 
+def test_show_json_carries_the_issues_runs(capsys, mlflow_repo: Path) -> None:
+    status, out, _ = run_cli(capsys, "--repo", str(mlflow_repo), "show", "2", "--json")
+    assert status == 0
+    runs = json.loads(out)["runs"]
+    assert (runs["count"], runs["best"]["name"], runs["value"]) == (3, "ridge-a0.1", 0.78)
+    assert [run["name"] for run in runs["runs"]] == ["ridge-crash", "ridge-a1", "ridge-a0.1"]
+
+
 def test_runs_table_shows_metrics_and_only_the_params_that_differ(capsys, mlflow_repo: Path) -> None:
     status, out, _ = run_cli(capsys, "--repo", str(mlflow_repo), "runs", "2")
     assert status == 0

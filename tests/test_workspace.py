@@ -566,3 +566,32 @@ def test_status_reads_a_read_only_tracker_and_new_says_it_cannot_write(ws, ask):
     assert filed.stderr.count("\n") == 1  # one line, no traceback
     assert f"the tracker at {ws.tracker.path} is read-only (" in filed.stderr
     assert [i.number for i in ws.tracker.list_issues()] == [ask]
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["", "   ", "TL;DR:", "TL;DR:  \n\n", "tl;dr:", "TL;DR: -- ..."])
+def test_an_empty_comment_is_refused(ws: Workspace, ask: int, body: str) -> None:
+    with pytest.raises(ValidationError, match="^body: ") as caught:
+        ws.comment(ask, body)
+    assert caught.value.field == "body"
+    assert ws.comments(ask) == []
+
+
+def test_a_comment_is_signed_with_the_git_user_name(ws: Workspace, ask: int, git, repo_with_remote: Path) -> None:
+    from conftest import AUTHOR_NAME
+
+    git(repo_with_remote, "config", "user.name", AUTHOR_NAME)
+    first = ws.comment(ask, "TL;DR: churn is seasonal")
+    git(repo_with_remote, "config", "user.name", "Ann Other")
+    ws.comment(ask, "a second thought")
+    assert first.author == AUTHOR_NAME
+    assert [(c.author, c.body) for c in ws.comments(ask)] == [
+        (AUTHOR_NAME, "TL;DR: churn is seasonal"),
+        ("Ann Other", "a second thought"),
+    ]
+
+
+def test_a_comment_with_no_git_user_name_has_no_author(ws: Workspace, ask: int) -> None:
+    assert ws.comment(ask, "TL;DR: fine").author == ""

@@ -88,6 +88,13 @@ class GitSource:
 
     # --- the repository as a whole ------------------------------------------------------------
 
+    def user_name(self) -> str:
+        """``git config user.name`` now (a local comment is signed with it); "" when unset."""
+        try:
+            return self._git("config", "user.name").strip()
+        except GitError:
+            return ""
+
     def remote_url(self, remote: str) -> str | None:
         for candidate in self.repo.remotes:
             if candidate.name == remote:
@@ -147,7 +154,13 @@ class GitSource:
         branches, current, tips, base_tip = self._refs(prefixes, base, remote if has_remote else None)
         counts = _ahead_behind(self._git, base_tip, tips)
         branches = [
-            replace(b, ahead_base=counts[b.name][0], behind_base=counts[b.name][1], merged=counts[b.name][0] == 0)
+            replace(
+                b,
+                ahead_base=counts[b.name][0],
+                behind_base=counts[b.name][1],
+                merged=counts[b.name][0] == 0,
+                empty=counts[b.name][0] == 0 and counts[b.name][2],
+            )
             if b.name in counts
             else b
             for b in branches
@@ -321,8 +334,13 @@ def _parse_track(track: str) -> tuple[int, int, bool]:
     return ahead, behind, False
 
 
-def _ahead_behind(git, base_tip: str | None, tips: dict[str, str]) -> dict[str, tuple[int, int]]:
-    """Ahead/behind the collaboration branch for every tip, in two git processes.
+def _ahead_behind(git, base_tip: str | None, tips: dict[str, str]) -> dict[str, tuple[int, int, bool]]:
+    """Ahead/behind the collaboration branch for every tip, in two git processes, and whether
+    the tip lies on the collaboration branch's first-parent line.
+
+    A tip on that line with nothing ahead was never committed to (an empty branch), unless it
+    was merged by fast-forward, which git cannot tell apart; a merged branch's tip is a merge's
+    second parent, off the line.
 
     Commits reachable from the tips' common ancestor are reachable from every tip, so they
     cancel out; only the commits above it are listed (``rev-list --topo-order``, children
@@ -346,8 +364,10 @@ def _ahead_behind(git, base_tip: str | None, tips: dict[str, str]) -> dict[str, 
         masks[tips[name]] = masks.get(tips[name], 0) | (1 << index)
     masks[base_tip] = masks.get(base_tip, 0) | base_bit
     per_mask: Counter[int] = Counter()
+    first_parent: dict[str, str | None] = {}
     for line in listing.splitlines():
         commit, *parents = line.split()
+        first_parent[commit] = parents[0] if parents else None
         mask = masks.pop(commit, 0)
         per_mask[mask] += 1
         for parent in parents:
@@ -368,5 +388,15 @@ def _ahead_behind(git, base_tip: str | None, tips: dict[str, str]) -> dict[str, 
                 reached_base[index] += count
             else:
                 ahead[index] += count
-    result = {name: [ahead[i], base_total - reached_base[i]] for i, name in enumerate(names)}
-    return {name: (a, b) for name, (a, b) in result.items()}
+    line = _first_parent_line(base_tip, first_parent)
+    return {name: (ahead[i], base_total - reached_base[i], tips[name] in line) for i, name in enumerate(names)}
+
+
+def _first_parent_line(tip: str, first_parent: dict[str, str | None]) -> set[str]:
+    """``tip`` and its first parents down to the first commit not listed (the walk's bound)."""
+    line: set[str] = set()
+    commit: str | None = tip
+    while commit is not None and commit not in line:
+        line.add(commit)
+        commit = first_parent.get(commit)
+    return line

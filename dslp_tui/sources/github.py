@@ -44,7 +44,7 @@ from dslp_tui.tracker import (  # the errors and RateInfo are importable from he
 
 PER_PAGE = 100
 FULL_EVERY = 6 * 3600  # seconds between full reads of a list (to notice deleted issues)
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: issues carry their comment count, comments their author
 GET_ATTEMPTS = 3  # a GET that meets a 5xx is retried, with backoff, at most this often
 BACKOFF_CAP = 8.0
 APPEND_ATTEMPTS = 5  # reads and writes of a body that keeps changing underneath, before giving up
@@ -219,6 +219,11 @@ def _stamp(value: str | None) -> float:
     if not value:
         return 0.0
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def _user_login(user: object) -> str:
+    """The login of a payload's ``user`` (None for a deleted account: "ghost" on GitHub's web)."""
+    return str(user.get("login") or "") if isinstance(user, dict) else ""
 
 
 def _number_from_url(url: str | None) -> int | None:
@@ -474,6 +479,7 @@ class GitHubTracker:
             "updated_at": item.get("updated_at"),
             "closed_at": item.get("closed_at"),
             "parent": _number_from_url(item.get("parent_issue_url")),
+            "comments": item.get("comments") if isinstance(item.get("comments"), int) else 0,
             "pull": "pull_request" in item,
             "url": item.get("html_url") or "",
         }
@@ -492,6 +498,7 @@ class GitHubTracker:
             closed_at=_stamp(raw["closed_at"]) or None,
             url=raw["url"],
             assignees=tuple(raw.get("assignees") or ()),
+            comments=raw.get("comments") or 0,
         )
 
     def list_issues(self) -> list[Issue]:
@@ -509,10 +516,15 @@ class GitHubTracker:
 
     def comments(self, number: int) -> list[Comment]:
         def extract(item: dict) -> dict:
-            return {"id": item["id"], "body": item.get("body") or "", "created_at": item.get("created_at")}
+            return {
+                "id": item["id"],
+                "body": item.get("body") or "",
+                "created_at": item.get("created_at"),
+                "author": _user_login(item.get("user")),
+            }
 
         raw = self._all_pages(f"/repos/{self.full_name}/issues/{number}/comments", {"per_page": PER_PAGE}, extract)
-        return [Comment(c["id"], number, c["body"], _stamp(c["created_at"])) for c in raw]
+        return [Comment(c["id"], number, c["body"], _stamp(c["created_at"]), c.get("author", "")) for c in raw]
 
     def pull_requests(self) -> list[PullRequest]:
         def extract(item: dict) -> dict:
@@ -627,7 +639,10 @@ class GitHubTracker:
     def comment(self, number: int, body: str) -> Comment:
         issue = self._lazy_issue(number)
         created = self._call(lambda: issue.create_comment(body))
-        return Comment(created.id, number, created.body or "", _stamp(created.raw_data.get("created_at")))
+        data = created.raw_data
+        return Comment(
+            created.id, number, created.body or "", _stamp(data.get("created_at")), _user_login(data.get("user"))
+        )
 
     # --- pull requests --------------------------------------------------------------------
 

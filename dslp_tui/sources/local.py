@@ -22,7 +22,7 @@ from pathlib import Path
 
 from dslp_tui.model import Comment, Issue, IssueDraft, PullRequest
 from dslp_tui.process import Kind, add_to_section, template
-from dslp_tui.tracker import TrackerError
+from dslp_tui.tracker import NotFoundError, TrackerError
 
 DB_NAME = "tracker.db"
 
@@ -53,6 +53,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX issues_parent ON issues(parent);
     """,
+    # 2: who wrote a comment (the git user name at the time); older comments have none.
+    """
+    ALTER TABLE comments ADD COLUMN author TEXT NOT NULL DEFAULT '';
+    CREATE INDEX comments_issue ON comments(issue);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -74,11 +79,14 @@ class LocalTracker:
         path: Path,
         clock: Callable[[], float] = time.time,
         number_floor: Callable[[], int] | None = None,
+        author: Callable[[], str] | None = None,
     ) -> None:
-        """``number_floor`` gives the highest issue number the repository's branches carry."""
+        """``number_floor`` gives the highest issue number the repository's branches carry;
+        ``author`` the name a new comment is signed with (the git user name), asked at each write."""
         self.path = path
         self._clock = clock
         self._number_floor = number_floor
+        self._author = author
         self.read_only: str | None = None  # why the tracker cannot be written, when it cannot
         self._immutable = False
         self._prepare_directory()
@@ -95,8 +103,9 @@ class LocalTracker:
         common_dir: Path,
         clock: Callable[[], float] = time.time,
         number_floor: Callable[[], int] | None = None,
+        author: Callable[[], str] | None = None,
     ) -> LocalTracker:
-        return cls(common_dir / "dslp" / DB_NAME, clock, number_floor)
+        return cls(common_dir / "dslp" / DB_NAME, clock, number_floor, author)
 
     # --- connection and schema ----------------------------------------------------------------
 
@@ -241,8 +250,9 @@ class LocalTracker:
             labels: dict[int, list[str]] = {}
             for row in db.execute("SELECT issue, name FROM labels ORDER BY rowid"):
                 labels.setdefault(row["issue"], []).append(row["name"])
+            counts = dict(db.execute("SELECT issue, COUNT(*) FROM comments GROUP BY issue").fetchall())
             rows = db.execute("SELECT * FROM issues ORDER BY number").fetchall()
-        return [self._issue(row, labels.get(row["number"], [])) for row in rows]
+        return [self._issue(row, labels.get(row["number"], []), counts.get(row["number"], 0)) for row in rows]
 
     def get_issue(self, number: int) -> Issue:
         with self._read() as db:
@@ -251,12 +261,13 @@ class LocalTracker:
     def _get(self, db: sqlite3.Connection, number: int) -> Issue:
         row = db.execute("SELECT * FROM issues WHERE number = ?", (number,)).fetchone()
         if row is None:
-            raise TrackerError(f"issue #{number} does not exist")
+            raise NotFoundError(f"issue #{number} does not exist")
         names = [r["name"] for r in db.execute("SELECT name FROM labels WHERE issue = ? ORDER BY rowid", (number,))]
-        return self._issue(row, names)
+        count = db.execute("SELECT COUNT(*) FROM comments WHERE issue = ?", (number,)).fetchone()[0]
+        return self._issue(row, names, count)
 
     @staticmethod
-    def _issue(row: sqlite3.Row, labels: list[str]) -> Issue:
+    def _issue(row: sqlite3.Row, labels: list[str], comments: int = 0) -> Issue:
         return Issue(
             number=row["number"],
             title=row["title"],
@@ -268,12 +279,13 @@ class LocalTracker:
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             closed_at=row["closed_at"],
+            comments=comments,
         )
 
     def comments(self, number: int) -> list[Comment]:
         with self._read() as db:
             rows = db.execute("SELECT * FROM comments WHERE issue = ? ORDER BY id", (number,)).fetchall()
-        return [Comment(r["id"], r["issue"], r["body"], r["created_at"]) for r in rows]
+        return [Comment(r["id"], r["issue"], r["body"], r["created_at"], r["author"]) for r in rows]
 
     def pull_requests(self) -> list[PullRequest]:
         return []
@@ -362,8 +374,12 @@ class LocalTracker:
 
     def comment(self, number: int, body: str) -> Comment:
         now = self._clock()
+        author = self._author() if self._author else ""
         with self._write() as db:
             self._get(db, number)
-            cursor = db.execute("INSERT INTO comments (issue, body, created_at) VALUES (?, ?, ?)", (number, body, now))
+            cursor = db.execute(
+                "INSERT INTO comments (issue, body, created_at, author) VALUES (?, ?, ?, ?)",
+                (number, body, now, author),
+            )
             db.execute("UPDATE issues SET updated_at = ? WHERE number = ?", (now, number))
-            return Comment(int(cursor.lastrowid or 0), number, body, now)
+            return Comment(int(cursor.lastrowid or 0), number, body, now, author)

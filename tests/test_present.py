@@ -1,0 +1,105 @@
+"""How the board reads (present.py): glyphs, closed marks, branch words, comments."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import dslp_tui.board as board_module
+import dslp_tui.present as present
+from dslp_tui.board import Row, build_board
+from dslp_tui.config import Config
+from dslp_tui.model import Branch, Comment, Issue, RepoState, Snapshot
+from dslp_tui.process import Kind
+from dslp_tui.text import cell_len
+
+
+def test_presentation_names_still_import_from_board() -> None:
+    """Branches in flight import glyphs and segments from board.py: the same objects come back."""
+    for name in board_module._MOVED_TO_PRESENT:
+        assert getattr(board_module, name) is getattr(present, name)
+
+
+def test_present_imports_first_in_a_fresh_interpreter() -> None:
+    """present.py imports board.py, which re-exports lazily: no import cycle either way round."""
+    code = "import dslp_tui.present\nfrom dslp_tui.board import row_segments, Board\nprint(row_segments.__module__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "dslp_tui.present"
+
+
+# --- closed, empty, and the legend (#7.5) ------------------------------------------------------
+
+
+def closed_row(status: str, **branch) -> Row:
+    label = {"on_hold": "on hold", "blocked": "blocked - need access"}.get(status, status)
+    issue = Issue(7, "Logistic regression", Kind.EXPERIMENT, state="closed", labels=("Experiment", label))
+    branches = (Branch("experiment/7-logit", 7, "experiment", local=True, **branch),) if branch else ()
+    board = build_board(Snapshot(issues=(issue,), branches=branches), Config())
+    row = board.row(7)
+    assert row is not None and row.status == status
+    return row
+
+
+@pytest.mark.parametrize("status", ["succeeded", "failed", "on_hold", "blocked"])
+@pytest.mark.parametrize("glyphs", [present.UNICODE, present.ASCII])
+def test_a_closed_issue_with_a_status_shows_it_is_closed_and_fits_the_column(status, glyphs) -> None:
+    text, style = present.state_segment(closed_row(status), glyphs)
+    assert text.startswith(glyphs.closed + getattr(glyphs, status))
+    assert style == f"status.{status}"
+    assert cell_len(text) <= present.STATE_WIDTH
+    segments = present.row_segments(closed_row(status), glyphs, 74)
+    assert cell_len(segments[2][0]) == 2 + present.STATE_WIDTH  # the columns still line up
+
+
+def test_the_detail_pane_spells_out_closed_and_the_status() -> None:
+    row = closed_row("failed")
+    board = build_board(Snapshot(issues=(row.issue,)), Config())
+    state_line = "".join(text for text, _ in present.detail_lines(row, board, present.UNICODE)[1])
+    assert state_line.startswith("✓ closed · ✗ failed · created")
+
+
+def test_an_empty_branch_on_a_closed_issue_reads_empty_not_merged() -> None:
+    row = closed_row("failed", merged=True, empty=True, behind_base=3)
+    assert present.branch_summary(row, present.UNICODE) == "⎇ empty local"
+    board = build_board(
+        Snapshot(issues=(row.issue,), branches=row.branches, repo=RepoState("main", "main", False, None)), Config()
+    )
+    facts = present.branch_facts(row.branch, board, present.UNICODE)
+    assert "empty: no commits of its own (main ↓3)" in facts and "merged" not in facts
+    merged = closed_row("failed", merged=True, behind_base=3)
+    assert present.branch_summary(merged, present.UNICODE) == "⎇ merged local"
+
+
+@pytest.mark.parametrize("glyphs", [present.UNICODE, present.ASCII])
+def test_branch_words_never_reuse_a_status_glyph(glyphs) -> None:
+    """In ASCII `=` is on hold: the branch column must not say `=` for "level with the base"."""
+    statuses = {glyphs.succeeded, glyphs.failed, glyphs.on_hold, glyphs.blocked}
+    issue = Issue(3, "x", Kind.EXPERIMENT)
+    for kwargs in ({"merged": True}, {"merged": True, "empty": True}, {"ahead_base": 1}):
+        row = Row(issue, branches=(Branch("experiment/3-x", 3, "experiment", local=True, remote=True, **kwargs),))
+        words = present.branch_summary(row, glyphs).split()[1:]
+        assert not statuses & set(words), words
+
+
+def test_the_legend_explains_every_branch_word_and_the_closed_mark() -> None:
+    words = {word for word, _ in present.BRANCH_WORDS}
+    assert {"empty", "even", "merged", "kept", "local", "remote", "gone"} <= words
+    names = {name for name, _ in present.LEGEND}
+    assert "closed_status" in names
+    for name in names:
+        assert getattr(present.UNICODE, name) and getattr(present.ASCII, name)
+
+
+def test_comment_lines_are_oldest_first_with_author_and_time() -> None:
+    comments = [
+        Comment(2, 5, "second\n\x1b[31mred\x1b[0m", 2000.0, "ann"),
+        Comment(1, 5, "TL;DR: first", 1000.0, ""),
+    ]
+    lines = present.comment_lines(comments)
+    assert [body for _, body in lines] == ["TL;DR: first", "second\nred"]
+    assert lines[0][0][0] == ("(unknown author)", "dim")
+    assert lines[1][0][0] == ("ann", "heading")
+    assert lines[1][0][1][0] == " · 1970-01-01 00:33"
