@@ -96,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--github-repo", default="", help="GitHub owner/name (default: from the remote's URL)")
     init.add_argument("--dry-run", action="store_true", help="only say what would change")
 
+    _add_move_commands(commands)
+
     demo = commands.add_parser("demo", help="create a realistic demo project and open the board on it")
     demo.add_argument("--path", type=Path, help="where to create it (default: a new temporary directory)")
     demo.add_argument("--no-open", action="store_true", help="only create it and print its path")
@@ -146,6 +148,8 @@ def _run(args) -> int:
         return _new(workspace, args)
     if args.command == "branch":
         return _branch(workspace, args)
+    if args.command in MOVE_COMMANDS:
+        return _move(workspace, args)
     return EXIT_USAGE
 
 
@@ -453,3 +457,105 @@ def _demo(args) -> int:
     if args.no_open:
         return 0
     return _open_board(root, args.ascii)
+
+
+# --- the moves: promote, fail, close (plans previewed, then run step by step) ------------------
+
+MOVE_COMMANDS = {
+    "promote": "promote experiment N to a model (TL;DR, succeeded, Model issue, model branch, merge)",
+    "fail": "fail experiment N (TL;DR, failed label, close its PR unmerged and the issue, tell the Ask)",
+    "close": "close exploration N (TL;DR, close its PR unmerged and the issue, tell the Ask)",
+}
+EXIT_AFTER_STEP_ENV = "DSLP_TUI_EXIT_AFTER_STEP"  # tests: end the process right after this step
+
+
+def _add_move_commands(commands) -> None:
+    for name, help_text in MOVE_COMMANDS.items():
+        move = commands.add_parser(name, help=help_text)
+        move.add_argument("number", type=issue_number)
+        tldr = move.add_mutually_exclusive_group()
+        tldr.add_argument("--tldr", help="the TL;DR to comment (default: the one kept from an earlier run)")
+        tldr.add_argument("--tldr-file", type=Path, help="read the TL;DR from a file ('-' = stdin)")
+        move.add_argument("--yes", action="store_true", help="run without asking")
+        move.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+        if name == "promote":
+            move.add_argument(
+                "--run", dest="run_id", help="the best run's id (its metrics and link go in the Model issue)"
+            )
+
+
+def _move(workspace, args) -> int:
+    from dslp_tui.sources.git import GitError
+    from dslp_tui.tracker import TrackerError
+    from dslp_tui.workflows import (
+        Journal,
+        MoveContext,
+        build_plan,
+        check_can_start,
+        initial_tldr,
+        preview,
+        run_plan,
+    )
+
+    journal = Journal.for_move(workspace.git.common_dir, args.command, args.number)
+    try:
+        ctx = MoveContext(workspace, args.number, best_run=_best_run(workspace, args))
+        ctx.registry = _registry(workspace)
+        given = read_body_file(args.tldr_file).strip() if args.tldr_file else (args.tldr or "").strip()
+        ctx.tldr = initial_tldr(args.command, ctx.issue(), journal, given)
+        plan = build_plan(args.command, ctx)
+        steps = preview(plan)
+    except (GitError, TrackerError) as error:
+        raise CliError(str(error)) from None
+    _say(f"{plan.move} #{plan.issue.number} {plan.issue.title}")
+    if ctx.tldr:
+        _say(f"TL;DR: {ctx.tldr.splitlines()[0]}")
+    for number, (step, done) in enumerate(steps, 1):
+        _say(f"  {number}. [{'done' if done else '    '}] {step.says}")
+    if args.dry_run:
+        return 0
+    check_can_start(plan, journal)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError(f"not run: confirm with --yes (or run {args.command} in a terminal)")
+        if input("Run these steps? [y/N] ").strip().lower() not in ("y", "yes"):
+            raise CliError("not run: nothing was changed")
+    outcome = run_plan(plan, journal, _print_event)
+    if not outcome.finished:
+        raise CliError(
+            f"{args.command} #{args.number} stopped at step {outcome.stopped_at}: {outcome.reason} "
+            f"(the journal is {journal.path}; run the same command again to resume)"
+        )
+    return 0
+
+
+def _print_event(event) -> None:
+    label = {"start": "…", "skip": "= skip", "done": "✓", "fail": "✗ failed", "finished": "done:"}[event.kind]
+    if event.kind == "start":
+        _say(f"{label} {event.step.says}")
+    elif event.kind == "finished":
+        _say(f"{label} {event.message}")
+    else:
+        _say(f"  {label} {event.step.id}{': ' + event.message if event.message else ''}")
+    _flush_stdout()
+    if event.kind in ("done", "skip") and os.environ.get(EXIT_AFTER_STEP_ENV) == event.step.id:
+        os._exit(EXIT_FAILED)
+
+
+def _best_run(workspace, args):
+    """The run ``--run`` names, from the runs the workspace's snapshot carries (None: none given)."""
+    run_id = getattr(args, "run_id", None)
+    if not run_id:
+        return None
+    for run in workspace.load().runs:
+        if run.id == run_id:
+            return run
+    raise CliError(f"--run {run_id}: no such run among this repository's runs")
+
+
+def _registry(workspace):
+    """The run source when it can register models (``ModelRegistry``), else None."""
+    from dslp_tui.runs import ModelRegistry
+
+    source = getattr(workspace, "runs", None)
+    return source if isinstance(source, ModelRegistry) else None
