@@ -241,14 +241,17 @@ class MoveContext:
         model = self.model_issue()
         return self.workspace.branch_for(model) if model else None
 
+    def pulls(self) -> list[PullRequest]:
+        """Every pull request of the work branch (none where the tracker has none)."""
+        if not self.has_pulls:
+            return []
+        head = self.work_branch()
+        return [p for p in self.tracker.pull_requests() if p.head == head]
+
     def pull(self) -> PullRequest | None:
         """The work branch's pull request: an open one first, then a merged, then any."""
-        if not self.has_pulls:
-            return None
-        head = self.work_branch()
-        pulls = [p for p in self.tracker.pull_requests() if p.head == head]
         rank = {"open": 0, "draft": 0, "merged": 1, "closed": 2}
-        return min(pulls, key=lambda p: (rank[p.state], -p.number), default=None)
+        return min(self.pulls(), key=lambda p: (rank[p.state], -p.number), default=None)
 
     def tldr_comment(self) -> str:
         return TLDR_PREFIX + self.tldr.strip()
@@ -635,16 +638,19 @@ def check_can_start(plan: Plan, journal: Journal) -> None:
         raise MoveRefused(f"a TL;DR is required for {plan.move} #{issue.number}: give --tldr TEXT or --tldr-file F")
     if issue.state == "closed" and not resuming:
         raise MoveRefused(f"#{issue.number} is already closed; reopen it first if the move is still to be done")
-    pull = ctx.pull()
+    pulls = ctx.pulls()
     if plan.move == "promote":
-        _check_promote(ctx, journal, pull)
-    elif pull is not None and pull.state == "merged":
-        raise MoveRefused(
-            f"pull request #{pull.number} of #{issue.number} was already merged into {pull.base}; it cannot be closed unmerged"
-        )
+        _check_promote(ctx, journal, pulls)
+        return
+    for pull in pulls:
+        if pull.state == "merged":
+            raise MoveRefused(
+                f"pull request #{pull.number} of #{issue.number} was already merged into {pull.base}; "
+                f"the work is in {pull.base}, so it is not {plan.move}ed unmerged: revert it there first"
+            )
 
 
-def _check_promote(ctx: MoveContext, journal: Journal, pull: PullRequest | None) -> None:
+def _check_promote(ctx: MoveContext, journal: Journal, pulls: list[PullRequest]) -> None:
     git = ctx.git
     source = ctx.workspace.git
     busy = source.operation_in_progress()
@@ -662,10 +668,13 @@ def _check_promote(ctx: MoveContext, journal: Journal, pull: PullRequest | None)
     model = ctx.model_branch()
     if model and ctx.branch_exists(model) and not journal.started("model_branch"):
         raise MoveRefused(f"{model} already exists; promote by hand, or remove it if it is left over, then run again")
-    if pull is not None and pull.state == "merged" and pull.base != model:
-        raise MoveRefused(f"pull request #{pull.number} of #{ctx.number} was already merged into {pull.base}")
-    if pull is not None and pull.state == "closed":
-        raise MoveRefused(f"pull request #{pull.number} of #{ctx.number} is closed unmerged; reopen it, then promote")
+    for pull in pulls:
+        if pull.state == "merged" and pull.base != model:
+            raise MoveRefused(f"pull request #{pull.number} of #{ctx.number} was already merged into {pull.base}")
+    live = [p for p in pulls if p.state != "closed"]
+    if pulls and not live and not journal.data["steps"]:
+        closed = max(p.number for p in pulls)
+        raise MoveRefused(f"pull request #{closed} of #{ctx.number} is closed unmerged; reopen it, then promote")
 
 
 def build_plan(move: str, ctx: MoveContext) -> Plan:
