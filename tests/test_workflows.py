@@ -12,6 +12,7 @@ import pytest
 
 from dslp_tui.model import IssueDraft, Run
 from dslp_tui.process import Kind
+from dslp_tui.sources.git import GitError, MergeConflict, MoveGit
 from dslp_tui.workflows import (
     Journal,
     MoveContext,
@@ -254,3 +255,37 @@ def test_cli_stopped_move_exits_1_with_the_step(project: Path, git) -> None:
     assert stopped.returncode == 1 and "stopped at step merge_base" in stopped.stderr
     refused = cli(project, "fail", "1", "--tldr", "x", "--yes")
     assert refused.returncode == 1 and "not Experiment" in refused.stderr
+
+
+def test_delete_merged_refuses_a_branch_with_commits_the_target_lacks(project: Path, origin: Path, git) -> None:
+    ws = Workspace.open(project)
+    mg = MoveGit(ws.git, "origin")
+    git(project, "branch", "target", "main")
+    tip = git.sha(project, EXP)
+    with pytest.raises(GitError, match="has commits that target lacks"):
+        mg.delete_merged(EXP, "target")
+    assert git.sha(project, EXP) == tip and git.sha(origin, EXP) == tip
+    git(project, "branch", "merged", EXP)
+    assert mg.delete_merged(EXP, "merged") == [f"{EXP} (local)", f"{EXP} (origin)"]
+    assert EXP not in branches(git, project) and EXP not in remote_branches(git, origin)
+
+
+def test_a_conflict_on_the_checked_out_branch_is_aborted(project: Path, git) -> None:
+    git(project, "checkout", "-q", EXP)
+    git.commit(project, "exp edits docs", {"docs.md": "experiment\n"})
+    tip = git.sha(project, EXP)
+    mg = MoveGit(Workspace.open(project).git, "origin")
+    with pytest.raises(MergeConflict) as caught:
+        mg.merge(EXP, "main", "Merge main")
+    assert caught.value.files == ["docs.md"]
+    assert git.sha(project, EXP) == tip and git(project, "status", "--porcelain") == ""
+    assert not (project / ".git" / "MERGE_HEAD").exists()
+
+
+def test_push_never_forces(project: Path, origin: Path, git) -> None:
+    remote_tip = git.sha(origin, EXP)
+    git(project, "branch", "-f", EXP, "main")  # local history rewritten: not a fast-forward of the remote
+    mg = MoveGit(Workspace.open(project).git, "origin")
+    with pytest.raises(GitError):
+        mg.push(EXP)
+    assert git.sha(origin, EXP) == remote_tip

@@ -182,3 +182,33 @@ class _Tee(list):
     def append(self, event) -> None:
         self.hook(event)
         self.target.append(event)
+
+
+def test_promote_a_draft_pull_request_merges_in_git_and_closes_it(
+    tmp_path: Path, github: GitHubEmulator, origin: Path, git, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`b` opens draft PRs, which the REST API cannot merge: the merge is done in git and pushed."""
+    monkeypatch.setitem(github_source.CLIENT_OPTIONS, "seconds_between_writes", None)
+    monkeypatch.setenv("GH_ENTERPRISE_TOKEN", github.token)
+    github.origin = origin
+    work = git.init(tmp_path / "work")
+    git.commit(
+        work,
+        "config",
+        {"dslp.toml": f'[tracker]\nkind = "github"\nrepo = "acme/churn-model"\nbase_url = "{github.base_url}"\n'},
+    )
+    git(work, "remote", "add", "origin", str(origin))
+    git(work, "push", "-q", "-u", "origin", "main")
+    ws = Workspace.open(work)
+    ws.create_issue(IssueDraft(template="ask", title="Reduce churn"))
+    ws.create_issue(IssueDraft(template="experiment", title="Gradient boosting", parent=1))
+    ws.start_work(2)
+    exp_tip = git.commit(work, "features", {"model.py": "x = 1\n"})
+    git(work, "push", "-q")
+    assert any("opened draft pull request #3" in n for n in ws.start_work(2).notes)
+    _, outcome, _ = run_move(work, "promote", 2)
+    assert outcome.finished, outcome
+    assert github.pulls[3]["base"]["ref"] == MODEL and github.pulls[3]["state"] == "closed"
+    assert "Merged into " + MODEL in comment_bodies(github, 3)[0]
+    git(origin, "merge-base", "--is-ancestor", exp_tip, MODEL)
+    assert github.issues[2]["state"] == "closed" and EXP not in git(origin, "branch")
