@@ -530,13 +530,13 @@ def _move(workspace, args) -> int:
 
 
 def _print_event(event) -> None:
-    label = {"start": "…", "skip": "= skip", "done": "✓", "fail": "✗ failed", "finished": "done:"}[event.kind]
+    """One line per event of the runner (ASCII: any terminal encoding can print it)."""
     if event.kind == "start":
-        _say(f"{label} {event.step.says}")
+        _say(f"- {event.step.says}")
     elif event.kind == "finished":
-        _say(f"{label} {event.message}")
+        _say(event.message)
     else:
-        _say(f"  {label} {event.step.id}{': ' + event.message if event.message else ''}")
+        _say(f"  {event.kind} {event.step.id}{': ' + event.message if event.message else ''}")
     _flush_stdout()
     if event.kind in ("done", "skip") and os.environ.get(EXIT_AFTER_STEP_ENV) == event.step.id:
         os._exit(EXIT_FAILED)
