@@ -241,6 +241,13 @@ class MoveContext:
         model = self.model_issue()
         return self.workspace.branch_for(model) if model else None
 
+    def pull_api(self) -> PullRequests:
+        """The tracker's pull-request operations (only steps planned for such a tracker ask)."""
+        tracker = self.tracker
+        if not isinstance(tracker, PullRequests):
+            raise MoveRefused(f"the {tracker.name} tracker has no pull requests")
+        return tracker
+
     def pulls(self) -> list[PullRequest]:
         """Every pull request of the work branch (none where the tracker has none)."""
         if not self.has_pulls:
@@ -312,7 +319,7 @@ def _close_pull_step(ctx: MoveContext) -> Step:
     def run(c: MoveContext) -> str:
         pull = c.pull()
         assert pull is not None
-        c.tracker.close_pull(pull.number)  # type: ignore[attr-defined]
+        c.pull_api().close_pull(pull.number)
         return f"closed pull request #{pull.number} without merging"
 
     return Step("close_pull", f"close the pull request of {ctx.work_branch()} without merging", done, run)
@@ -507,7 +514,7 @@ def plan_promote(ctx: MoveContext) -> Plan:
                     "push_model",
                     f"push {model_name} to {ctx.git.remote}",
                     lambda c: _pushed(c, c.model_branch()),
-                    lambda c: (c.git.push(model_branch(c)), f"pushed {model_branch(c)}")[1],
+                    _then(lambda c: c.git.push(model_branch(c)), lambda c: f"pushed {model_branch(c)}"),
                 )
             )
     steps.append(_close_issue_step(ctx))
@@ -548,11 +555,11 @@ def _github_promote_steps(ctx: MoveContext, exp: str, model_branch, in_model, mo
         name = model_branch(c)
         pull = c.pull()
         if pull is None or pull.state not in ("open", "draft"):
-            made = c.tracker.open_pull(  # type: ignore[attr-defined]
+            made = c.pull_api().open_pull(
                 head=exp, base=name, title=c.issue().title, body=f"Refs #{c.number}", draft=False
             )
             return f"opened pull request #{made.number} {exp} → {name}"
-        c.tracker.retarget_pull(pull.number, name)  # type: ignore[attr-defined]
+        c.pull_api().retarget_pull(pull.number, name)
         return f"pull request #{pull.number} now targets {name}"
 
     def merge_pull(c: MoveContext) -> str:
@@ -567,9 +574,9 @@ def _github_promote_steps(ctx: MoveContext, exp: str, model_branch, in_model, mo
             c.tracker.comment(
                 pull.number, f"Merged into {name} by dslp-tui (a draft cannot be merged through the API)."
             )
-            c.tracker.close_pull(pull.number)  # type: ignore[attr-defined]
+            c.pull_api().close_pull(pull.number)
             return f"merged {exp} into {name} in git (pull request #{pull.number} was a draft) and closed it"
-        c.tracker.merge_pull(pull.number, f"Promote experiment #{c.number} to {name}")  # type: ignore[attr-defined]
+        c.pull_api().merge_pull(pull.number, f"Promote experiment #{c.number} to {name}")
         return f"merged pull request #{pull.number} into {name}"
 
     return [
@@ -583,7 +590,7 @@ def _github_promote_steps(ctx: MoveContext, exp: str, model_branch, in_model, mo
             "push_experiment",
             f"push {exp} to {ctx.git.remote}",
             lambda c: not c.branch_exists(exp) or c.git.local_sha(exp) in (None, c.git.remote_sha(exp)) or in_model(c),
-            lambda c: (c.git.push(exp), f"pushed {exp}")[1],
+            _then(lambda c: c.git.push(exp), lambda c: f"pushed {exp}"),
         ),
         Step("retarget_pull", f"point the pull request of {exp} at {model_name} (or open one)", retargeted, retarget),
         Step("merge_pull", f"merge the pull request of {exp} into {model_name}", in_model, merge_pull),
@@ -591,9 +598,19 @@ def _github_promote_steps(ctx: MoveContext, exp: str, model_branch, in_model, mo
             "update_model",
             f"bring the local {model_name} up to date with {ctx.git.remote}",
             lambda c: _pushed(c, c.model_branch()),
-            lambda c: (c.git.update_from_remote(model_branch(c)), f"{model_branch(c)} updated")[1],
+            _then(lambda c: c.git.update_from_remote(model_branch(c)), lambda c: f"{model_branch(c)} updated"),
         ),
     ]
+
+
+def _then(action: Callable[[MoveContext], object], note: Callable[[MoveContext], str]) -> Callable[[MoveContext], str]:
+    """A step action: do ``action``, then say ``note``."""
+
+    def run(c: MoveContext) -> str:
+        action(c)
+        return note(c)
+
+    return run
 
 
 def _pushed(c: MoveContext, branch: str | None) -> bool:

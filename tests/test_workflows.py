@@ -289,3 +289,41 @@ def test_push_never_forces(project: Path, origin: Path, git) -> None:
     with pytest.raises(GitError):
         mg.push(EXP)
     assert git.sha(origin, EXP) == remote_tip
+
+
+PROMOTE_STEPS = [
+    "tldr",
+    "label",
+    "model_issue",
+    "model_branch",
+    "merge_base",
+    "merge_model",
+    "push_model",
+    "close_issue",
+]
+
+
+@pytest.mark.parametrize("killed_after", PROMOTE_STEPS)
+def test_killed_after_any_step_the_next_run_finishes_without_redoing_it(
+    project: Path, origin: Path, git, killed_after: str
+) -> None:
+    exp_tip = git.sha(project, EXP)
+    ws, plan, journal = move(project, "promote", 2)
+    check_can_start(plan, journal)
+    first: list[str] = []
+
+    def die(event) -> None:
+        if event.kind == "done":
+            first.append(event.step.id)
+            if event.step.id == killed_after:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_plan(plan, journal, die)
+    ws, outcome, log = run_move(project, "promote", 2, tldr="")
+    assert outcome.finished, outcome
+    second = [e.step.id for e in log if e.kind == "done"]
+    assert first[-1] == killed_after and not set(first) & set(second)
+    assert set(first) | set(second) == {*PROMOTE_STEPS, "delete_branch"}
+    assert [c.body for c in ws.tracker.comments(2)] == ["TL;DR: It works: AUC 0.91"]
+    git(origin, "merge-base", "--is-ancestor", exp_tip, "model/3-implement-gradient-boosting-model")
