@@ -327,3 +327,30 @@ def test_killed_after_any_step_the_next_run_finishes_without_redoing_it(
     assert set(first) | set(second) == {*PROMOTE_STEPS, "delete_branch"}
     assert [c.body for c in ws.tracker.comments(2)] == ["TL;DR: It works: AUC 0.91"]
     git(origin, "merge-base", "--is-ancestor", exp_tip, "model/3-implement-gradient-boosting-model")
+
+
+class _Registry:
+    """A model registry as a run source offers it (``ModelRegistry``): records what it registers."""
+
+    name = "test registry"
+
+    def __init__(self) -> None:
+        self.registered: list[tuple[str, str]] = []
+
+    def register_model(self, run_id: str, name: str) -> str:
+        self.registered.append((run_id, name))
+        return str(len(self.registered))
+
+
+def test_promote_registers_the_best_runs_model_once(project: Path) -> None:
+    from dslp_tui.runs import ModelRegistry
+
+    registry = _Registry()
+    assert isinstance(registry, ModelRegistry)
+    best = Run(id="r7", name="lucky", branch=EXP, status="FINISHED", metrics={"auc": 0.91})
+    ws, outcome, _ = run_move(project, "promote", 2, best_run=best, registry=registry)
+    assert outcome.finished, outcome
+    assert registry.registered == [("r7", "3-implement-gradient-boosting-model")]
+    assert ws.tracker.comments(3)[0].body.startswith("Registered the model of run r7 as 3-implement")
+    _, again, _ = run_move(project, "promote", 2, best_run=best, registry=registry)
+    assert again.finished and len(registry.registered) == 1
