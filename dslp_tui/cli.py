@@ -113,6 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--github-repo", default="", help="GitHub owner/name (default: from the remote's URL)")
     init.add_argument("--dry-run", action="store_true", help="only say what would change")
 
+    _add_move_commands(commands)
+
     demo = commands.add_parser("demo", help="create a realistic demo project and open the board on it")
     demo.add_argument("--path", type=Path, help="where to create it (default: a new temporary directory)")
     demo.add_argument("--no-open", action="store_true", help="only create it and print its path")
@@ -169,6 +171,8 @@ def _run(args) -> int:
         return _new(workspace, args)
     if args.command == "branch":
         return _branch(workspace, args)
+    if args.command in MOVE_COMMANDS:
+        return _move(workspace, args)
     return EXIT_USAGE
 
 
@@ -639,3 +643,125 @@ def _demo(args) -> int:
     if args.no_open:
         return 0
     return _open_board(root, args.ascii)
+
+
+# --- the moves: promote, fail, close (plans previewed, then run step by step) ------------------
+
+MOVE_COMMANDS = {
+    "promote": "promote experiment N to a model (TL;DR, succeeded, Model issue, model branch, merge)",
+    "fail": "fail experiment N (TL;DR, failed label, close its PR unmerged and the issue, tell the Ask)",
+    "close": "close exploration N (TL;DR, close its PR unmerged and the issue, tell the Ask)",
+}
+EXIT_AFTER_STEP_ENV = "DSLP_TUI_EXIT_AFTER_STEP"  # tests: end the process right after this step
+
+
+def _add_move_commands(commands) -> None:
+    for name, help_text in MOVE_COMMANDS.items():
+        move = commands.add_parser(name, help=help_text)
+        move.add_argument("number", type=issue_number)
+        tldr = move.add_mutually_exclusive_group()
+        tldr.add_argument("--tldr", help="the TL;DR to comment (default: the one kept from an earlier run)")
+        tldr.add_argument("--tldr-file", type=Path, help="read the TL;DR from a file ('-' = stdin)")
+        move.add_argument("--yes", action="store_true", help="run without asking")
+        move.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+        if name == "promote":
+            move.add_argument(
+                "--run", dest="run_id", help="the run whose metrics and link go in the Model issue (default: the best)"
+            )
+            move.add_argument(
+                "--register", action="store_true", help="also register the run's model (MLflow registry or AzureML)"
+            )
+
+
+def _move(workspace, args) -> int:
+    from dslp_tui.sources.git import GitError
+    from dslp_tui.tracker import TrackerError
+    from dslp_tui.workflows import (
+        Journal,
+        MoveContext,
+        build_plan,
+        check_can_start,
+        initial_tldr,
+        preview,
+        run_plan,
+    )
+
+    journal = Journal.for_move(workspace.git.common_dir, args.command, args.number)
+    try:
+        best = _best_run(workspace, args) if args.command == "promote" else None
+        ctx = MoveContext(workspace, args.number, best_run=best)
+        ctx.registry = _registry(workspace, args)
+        given = read_body_file(args.tldr_file).strip() if args.tldr_file else (args.tldr or "").strip()
+        ctx.tldr = initial_tldr(args.command, ctx.issue(), journal, given)
+        plan = build_plan(args.command, ctx)
+        steps = preview(plan)
+    except (GitError, TrackerError) as error:
+        raise CliError(str(error)) from None
+    _say(f"{plan.move} #{plan.issue.number} {plan.issue.title}")
+    if ctx.tldr:
+        _say(f"TL;DR: {ctx.tldr.splitlines()[0]}")
+    for number, (step, done) in enumerate(steps, 1):
+        _say(f"  {number}. [{'done' if done else '    '}] {step.says}")
+    if args.dry_run:
+        return 0
+    check_can_start(plan, journal)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError(f"not run: confirm with --yes (or run {args.command} in a terminal)")
+        if input("Run these steps? [y/N] ").strip().lower() not in ("y", "yes"):
+            raise CliError("not run: nothing was changed")
+    outcome = run_plan(plan, journal, _print_event)
+    if not outcome.finished:
+        raise CliError(
+            f"{args.command} #{args.number} stopped at step {outcome.stopped_at}: {outcome.reason} "
+            f"(the journal is {journal.path}; run the same command again to resume)"
+        )
+    return 0
+
+
+def _print_event(event) -> None:
+    """One line per event of the runner (ASCII: any terminal encoding can print it)."""
+    if event.kind == "start":
+        _say(f"- {event.step.says}")
+    elif event.kind == "finished":
+        _say(event.message)
+    else:
+        _say(f"  {event.kind} {event.step.id}{': ' + event.message if event.message else ''}")
+    _flush_stdout()
+    if event.kind in ("done", "skip") and os.environ.get(EXIT_AFTER_STEP_ENV) == event.step.id:
+        os._exit(EXIT_FAILED)
+
+
+def _best_run(workspace, args):
+    """The run whose metrics and link go in the Model issue: ``--run ID``, else the
+    experiment's best run by the primary metric (None: no runs, or no primary metric)."""
+    from dslp_tui.rollup import best_run
+    from dslp_tui.runs import RunsError
+
+    run_id = getattr(args, "run_id", None)
+    try:
+        runs = workspace.load_runs()
+    except RunsError as error:
+        if run_id:
+            raise CliError(f"--run {run_id}: {error}") from None
+        _fail(f"runs: {error} (the Model issue is written without run metrics)")
+        return None
+    if run_id:
+        for run in runs:
+            if run.id == run_id:
+                return run
+        raise CliError(f"--run {run_id}: no such run among this repository's runs")
+    issue = workspace.tracker.get_issue(args.number)
+    return best_run((r for r in runs if r.issue == args.number), workspace.config.goal(issue.parent))
+
+
+def _registry(workspace, args):
+    """With ``--register``: the run source, when it can register models (``ModelRegistry``)."""
+    from dslp_tui.runs import ModelRegistry
+
+    if not getattr(args, "register", False):
+        return None
+    source = workspace.run_source()
+    if not isinstance(source, ModelRegistry):
+        raise CliError(f"--register: the run source ({workspace.config.runs_source}) cannot register models")
+    return source

@@ -400,3 +400,187 @@ def _first_parent_line(tip: str, first_parent: dict[str, str | None]) -> set[str
         line.add(commit)
         commit = first_parent.get(commit)
     return line
+
+
+# --- the moves' git operations (promote): merge, push, delete, all checked, none forced ----------
+
+
+class MergeConflict(GitError):
+    """A merge that conflicts: nothing was changed; the message says how to resolve it by hand."""
+
+    def __init__(self, message: str, files: list[str]) -> None:
+        super().__init__(message)
+        self.files = files
+
+
+class MoveGit:
+    """The git operations a move needs, on top of a :class:`GitSource`.
+
+    Every operation either completes or leaves the working tree and every branch as they
+    were: merges are computed with ``merge-tree`` and written with ``update-ref`` guarded by
+    the old tip (or, for the checked-out branch, a real ``git merge`` aborted on conflict);
+    pushes never force; a branch is deleted only when its tip is in the branch it was merged
+    into, and only at that tip.
+    """
+
+    def __init__(self, source: GitSource, remote: str) -> None:
+        self.source = source
+        self.remote = remote
+        self._git = source._git
+
+    def sha(self, ref: str) -> str | None:
+        try:
+            return self._git("rev-parse", "--verify", "-q", f"{ref}^{{commit}}").strip() or None
+        except GitError:
+            return None
+
+    def local_sha(self, branch: str) -> str | None:
+        return self.sha(f"refs/heads/{branch}")
+
+    def has_remote(self) -> bool:
+        return self.source.remote_exists(self.remote)
+
+    def remote_sha(self, branch: str) -> str | None:
+        """The branch's tip on the remote itself (``ls-remote``), None when it has none."""
+        if not self.has_remote():
+            return None
+        out = self._git("ls-remote", "--heads", self.remote, f"refs/heads/{branch}")
+        for line in out.splitlines():
+            sha, _, ref = line.partition("\t")
+            if ref == f"refs/heads/{branch}":
+                return sha
+        return None
+
+    def fetch(self, branch: str) -> str | None:
+        """Fetch one branch into its remote-tracking ref; its remote tip (None: not there)."""
+        if self.remote_sha(branch) is None:
+            return None
+        self._git("fetch", "-q", self.remote, f"+refs/heads/{branch}:refs/remotes/{self.remote}/{branch}")
+        return self.sha(f"refs/remotes/{self.remote}/{branch}")
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        try:
+            self._git("merge-base", "--is-ancestor", ancestor, descendant)
+            return True
+        except GitError:
+            return False
+
+    def current_branch(self) -> str | None:
+        try:
+            return self._git("symbolic-ref", "-q", "--short", "HEAD").strip() or None
+        except GitError:
+            return None
+
+    def create_branch(self, name: str, start: str) -> None:
+        """Create ``name`` at ``start`` (never moving an existing branch)."""
+        self._git("branch", "--no-track", name, start)
+
+    def push(self, branch: str) -> None:
+        """Push ``branch`` to the remote; a non-fast-forward is refused by git, never forced."""
+        self._git("push", "-q", self.remote, f"refs/heads/{branch}:refs/heads/{branch}")
+
+    def update_from_remote(self, branch: str) -> None:
+        """Fast-forward the local ``branch`` to the remote's tip (refused when it diverged)."""
+        remote_tip = self.fetch(branch)
+        local = self.local_sha(branch)
+        if remote_tip is None or local == remote_tip:
+            return
+        if local is not None and not self.is_ancestor(local, remote_tip):
+            raise GitError(
+                f"{branch} has local commits that {self.remote}/{branch} lacks; push or merge them "
+                "(git pull), then run the move again"
+            )
+        if self.current_branch() == branch:
+            self._git("merge", "-q", "--ff-only", remote_tip)
+        else:
+            self._git("update-ref", f"refs/heads/{branch}", remote_tip, *([local] if local else []))
+
+    def merge(self, target: str, source: str, message: str) -> str:
+        """Merge ``source`` into the local branch ``target``; returns the new tip.
+
+        Nothing to merge: the tip is unchanged. A conflict raises :class:`MergeConflict` and
+        changes nothing. The checked-out branch is merged in the working tree (then aborted on
+        conflict); any other branch without touching the working tree.
+        """
+        tip = self.local_sha(target)
+        incoming = self.sha(source)
+        if tip is None or incoming is None:
+            raise GitError(f"cannot merge {source} into {target}: {target if tip is None else source} does not exist")
+        if self.is_ancestor(incoming, tip):
+            return tip
+        if self.current_branch() == target:
+            return self._merge_checked_out(target, source, message)
+        if self._checked_out_elsewhere(target):
+            raise GitError(
+                f"{target} is checked out in another worktree; merge there (git merge {source}) or switch it away"
+            )
+        done = subprocess.run(
+            ["git", "merge-tree", "--write-tree", "--name-only", "--no-messages", tip, incoming],
+            cwd=self.source.root,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
+        if done.returncode == 1:
+            files = [line for line in done.stdout.splitlines()[1:] if line.strip()]
+            raise self._conflict(target, source, files)
+        if done.returncode:
+            raise GitError(f"git merge-tree failed: {done.stderr.strip()}")
+        tree = done.stdout.splitlines()[0].strip()
+        commit = self._git("commit-tree", tree, "-p", tip, "-p", incoming, "-m", message).strip()
+        self._git("update-ref", "-m", f"dslp-tui: {message}", f"refs/heads/{target}", commit, tip)
+        return commit
+
+    def _merge_checked_out(self, target: str, source: str, message: str) -> str:
+        try:
+            self._git("merge", "--no-ff", "--no-edit", "-m", message, source)
+        except GitError:
+            files = [f for f in self._git("diff", "--name-only", "--diff-filter=U").splitlines() if f]
+            if (Path(self.source.repo.git_dir) / "MERGE_HEAD").exists():
+                self._git("merge", "--abort")
+            raise self._conflict(target, source, files) from None
+        return self.local_sha(target) or ""
+
+    def _checked_out_elsewhere(self, branch: str) -> bool:
+        listing = self._git("worktree", "list", "--porcelain")
+        return f"branch refs/heads/{branch}" in listing.splitlines()
+
+    @staticmethod
+    def _conflict(target: str, source: str, files: list[str]) -> MergeConflict:
+        shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        return MergeConflict(
+            f"merging {source} into {target} conflicts ({shown or 'see git status'}); nothing was changed. "
+            f"Resolve it: git checkout {target} && git merge {source}, fix the files, git commit; "
+            "then run the move again",
+            files,
+        )
+
+    def delete_merged(self, branch: str, into: str) -> list[str]:
+        """Delete ``branch`` locally and on the remote, each only if its tip is in ``into``.
+
+        ``into`` is a ref (the model branch); refuses, changing nothing, when a tip is not in it.
+        Returns what was deleted.
+        """
+        deleted: list[str] = []
+        local = self.local_sha(branch)
+        remote = self.remote_sha(branch)
+        if remote is not None:
+            self.fetch(branch)
+        for where, tip in (("locally", local), (f"on {self.remote}", remote)):
+            if tip is not None and not self.is_ancestor(tip, into):
+                raise GitError(
+                    f"{branch} {where} has commits that {into} lacks; it was not deleted. "
+                    f"Merge them into {into}, then run the move again"
+                )
+        if local is not None:
+            if self.current_branch() == branch:
+                raise GitError(f"{branch} is checked out; switch to another branch, then run the move again")
+            self._git("update-ref", "-d", f"refs/heads/{branch}", local)
+            deleted.append(f"{branch} (local)")
+        if remote is not None:
+            self._git(
+                "push", "-q", self.remote, f"--force-with-lease=refs/heads/{branch}:{remote}", f":refs/heads/{branch}"
+            )
+            deleted.append(f"{branch} ({self.remote})")
+        return deleted
