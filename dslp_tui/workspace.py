@@ -59,7 +59,7 @@ class IssueNotFound(ValidationError):
     """A draft names an issue the tracker does not have (the CLI: the operation failed, exit 1)."""
 
 
-class NeedsConfirmation(Exception):
+class NeedsConfirmation(DslpError):
     """:meth:`Workspace.start_work` stopped before changing anything: the person must confirm.
 
     ``str(error)`` says why; after a yes, call again with ``**{error.option: True}``
@@ -283,7 +283,7 @@ class Workspace:
         result = self.git.start_branch(name, base, checkout=checkout, push=self.config.push, remote=self.config.remote)
         if isinstance(self.tracker, PullRequests):
             on_remote = result.pushed or any(b.name == name and b.remote for b in own)
-            self._open_draft_pull(issue, name, base, on_remote, result)
+            self._open_draft_pull(self.tracker, issue, name, base, on_remote, result)
         return result
 
     def _confirm_start(self, issue: Issue, *, checkout: bool, allow_closed: bool, during_bisect: bool) -> None:
@@ -298,7 +298,9 @@ class Workspace:
                 "during_bisect",
             )
 
-    def _open_draft_pull(self, issue: Issue, head: str, base: str, on_remote: bool, result: StartResult) -> None:
+    def _open_draft_pull(
+        self, tracker: PullRequests, issue: Issue, head: str, base: str, on_remote: bool, result: StartResult
+    ) -> None:
         if not on_remote:
             result.notes.append("no draft pull request: the branch is not on the remote yet")
             return
@@ -307,7 +309,7 @@ class Workspace:
                 result.notes.append(f"pull request #{pull.number} is already open for {head}")
                 return
         try:
-            pull = self.tracker.open_pull(
+            pull = tracker.open_pull(
                 head=head, base=base, title=issue.title, body=pull_request_body(issue.kind, issue.number)
             )
         except TrackerError as error:
