@@ -13,11 +13,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from dslp_tui.model import IssueDraft
 from dslp_tui.process import Kind, Template
+from dslp_tui.screens.modal import Modal
 from dslp_tui.screens.render import plain
 from dslp_tui.text import one_line
 
@@ -28,7 +28,7 @@ class FormResult:
     submitted: bool
 
 
-class IssueForm(ModalScreen[FormResult]):
+class IssueForm(Modal[FormResult]):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Create", id="form_submit"),
         Binding("escape", "cancel", "Close (keeps the draft)", id="form_cancel"),
@@ -137,6 +137,8 @@ class IssueForm(ModalScreen[FormResult]):
         )
 
     def action_submit(self) -> None:
+        if not self.on_top:
+            return
         draft = self.current_draft()
         ok = True
         if not draft.title.strip():
@@ -149,10 +151,11 @@ class IssueForm(ModalScreen[FormResult]):
                 self.query_one("#ask", Select).focus()
             ok = False
         if ok:
-            self.dismiss(FormResult(draft, submitted=True))
+            self.close(FormResult(draft, submitted=True))
 
     def action_cancel(self) -> None:
-        self.dismiss(FormResult(self.current_draft(), submitted=False))
+        if self.on_top:
+            self.close(FormResult(self.current_draft(), submitted=False))
 
     @on(Button.Pressed, "#create")
     def _create(self) -> None:
