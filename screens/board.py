@@ -5,6 +5,7 @@ Renders what the app hands it and turns keys into app actions; no I/O happens he
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -71,6 +72,20 @@ BOARD_ACTIONS: tuple[BoardAction, ...] = (
     BoardAction("cursor_down", "j", "cursor('down')", "Down", "Move down"),
     BoardAction("cursor_up", "k", "cursor('up')", "Up", "Move up"),
 )
+
+
+def on_top(action: Callable[..., None]) -> Callable[..., None]:
+    """A board key does nothing unless the board is the screen on top.
+
+    Keys arrive in bursts: one meant for the board can be handled after it opened a dialog.
+    """
+
+    @functools.wraps(action)
+    def guarded(self: BoardScreen, *args: object) -> None:
+        if self.is_active:
+            action(self, *args)
+
+    return guarded
 
 
 class BoardTree(Tree[NodeData]):
@@ -368,40 +383,52 @@ class BoardScreen(Screen[None]):
 
     # --- actions: dispatch to the app ---------------------------------------------------------
 
+    @on_top
     def action_new_issue(self, template_id: str) -> None:
         self.app.open_issue_form(template_id, self.selected)
 
+    @on_top
     def action_pick_child(self) -> None:
         self.app.pick_child(self.selected)
 
+    @on_top
     def action_start_branch(self) -> None:
         self.app.start_branch(self.selected)
 
+    @on_top
     def action_set_status(self) -> None:
         self.app.choose_status(self.selected)
 
+    @on_top
     def action_comment(self) -> None:
         self.app.write_comment(self.selected)
 
+    @on_top
     def action_open_close(self) -> None:
         self.app.open_close(self.selected)
 
+    @on_top
     def action_refresh(self) -> None:
         self.app.refresh_board()
 
+    @on_top
     def action_help(self) -> None:
         self.app.show_help()
 
+    @on_top
     def action_quit(self) -> None:
         self.app.exit()
 
+    @on_top
     def action_toggle_closed(self) -> None:
         self.app.toggle_closed()
 
+    @on_top
     def action_toggle_detail(self) -> None:
         pane = self.query_one("#detail-pane")
         pane.display = not pane.display
 
+    @on_top
     def action_cursor(self, direction: str) -> None:
         tree = self.query_one(BoardTree)
         if direction == "down":
@@ -409,6 +436,7 @@ class BoardScreen(Screen[None]):
         else:
             tree.action_cursor_up()
 
+    @on_top
     def action_filter(self) -> None:
         field = self.query_one("#filter", Input)
         field.display = True
@@ -430,6 +458,7 @@ class BoardScreen(Screen[None]):
             event.input.display = False
         self.query_one(BoardTree).focus()
 
+    @on_top
     def key_escape(self) -> None:
         field = self.query_one("#filter", Input)
         if field.has_focus or field.display:

@@ -7,13 +7,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
+from dslp_tui.screens.modal import Modal
 from dslp_tui.screens.render import plain
 
 
-class CommentForm(ModalScreen[tuple[str, bool]]):
+class CommentForm(Modal[tuple[str, bool]]):
     """Returns (text, submitted): escape hands the text back too, so nothing typed is lost."""
 
     BINDINGS = [
@@ -40,12 +40,15 @@ class CommentForm(ModalScreen[tuple[str, bool]]):
         area.move_cursor(area.document.end)
 
     def action_submit(self) -> None:
+        if not self.on_top:
+            return
         text = self.query_one(TextArea).text
         if text.strip():
-            self.dismiss((text, True))
+            self.close((text, True))
 
     def action_cancel(self) -> None:
-        self.dismiss((self.query_one(TextArea).text, False))
+        if self.on_top:
+            self.close((self.query_one(TextArea).text, False))
 
     @on(Button.Pressed, "#send")
     def _send(self) -> None:

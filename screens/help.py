@@ -8,10 +8,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from dslp_tui.present import BRANCH_WORDS, LEGEND, Glyphs
+from dslp_tui.screens.modal import Modal
 from dslp_tui.screens.render import STYLES
 
 FILTER_HELP = (
@@ -22,7 +22,7 @@ FILTER_HELP = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Modal[None]):
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help_close"),
     ]
@@ -58,4 +58,4 @@ class HelpScreen(ModalScreen[None]):
         return table
 
     async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(None)
+        self.close(None)

@@ -14,11 +14,11 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from dslp_tui.model import IssueDraft
 from dslp_tui.process import Kind, Template, writing_spot
+from dslp_tui.screens.modal import Modal
 from dslp_tui.screens.render import plain
 from dslp_tui.text import one_line
 
@@ -58,7 +58,7 @@ class SectionArea(TextArea):
         self._visited = True
 
 
-class IssueForm(ModalScreen[FormResult]):
+class IssueForm(Modal[FormResult]):
     # Narrower buttons leave the hint room for its keys at 80 columns.
     DEFAULT_CSS = """
     IssueForm #form-buttons Button {
@@ -182,6 +182,8 @@ class IssueForm(ModalScreen[FormResult]):
         )
 
     def action_submit(self) -> None:
+        if not self.on_top:
+            return
         draft = self.current_draft()
         ok = True
         if not draft.title.strip():
@@ -194,10 +196,11 @@ class IssueForm(ModalScreen[FormResult]):
                 self.query_one("#ask", Select).focus()
             ok = False
         if ok:
-            self.dismiss(FormResult(draft, submitted=True))
+            self.close(FormResult(draft, submitted=True))
 
     def action_cancel(self) -> None:
-        self.dismiss(FormResult(self.current_draft(), submitted=False))
+        if self.on_top:
+            self.close(FormResult(self.current_draft(), submitted=False))
 
     def has_content(self) -> bool:
         """Whether anything was typed: a title, or a section that is not its starter."""
@@ -209,12 +212,14 @@ class IssueForm(ModalScreen[FormResult]):
 
     def action_discard(self) -> None:
         """Throw the draft away; when something was typed, only on a second press in a row."""
+        if not self.on_top:
+            return
         if self.has_content() and not self._discard_armed:
             self._discard_armed = True
             self._note("#discard-note", "Press ctrl+r or Discard again to throw this draft away; esc keeps it.")
             self.query_one("#discard", Button).label = "Confirm"
             return
-        self.dismiss(FormResult(self.current_draft(), submitted=False, discarded=True))
+        self.close(FormResult(self.current_draft(), submitted=False, discarded=True))
 
     @on(Input.Changed)
     @on(TextArea.Changed)

@@ -6,16 +6,16 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from dslp_tui.process import TEMPLATES, Kind
+from dslp_tui.screens.modal import Modal
 
 CHILD_TEMPLATES = [(t.id, t.name) for t in TEMPLATES if t.kind is not Kind.ASK]
 
 
-class Picker(ModalScreen[str | None]):
+class Picker(Modal[str | None]):
     """Returns the chosen option's id, or None when escaped. Titles are outside text: Text only."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="picker_cancel")]
@@ -32,7 +32,7 @@ class Picker(ModalScreen[str | None]):
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.close(event.option.id)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close(None)
