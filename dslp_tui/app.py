@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
+from textual.markup import escape as escape_markup
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from dslp_tui import screens as screens_package
@@ -32,7 +34,7 @@ from dslp_tui.model import Issue, IssueDraft, Snapshot
 from dslp_tui.process import Kind, template
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardScreen, NodeData
 from dslp_tui.screens.render import STYLES
-from dslp_tui.text import one_line
+from dslp_tui.text import clean, one_line
 from dslp_tui.tracker import PartiallyFiled
 
 if TYPE_CHECKING:
@@ -100,6 +102,24 @@ class DslpApp(App[int]):
         await self.push_screen(self.board_screen)
         self._update_status()
         self.refresh_board()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast, the app's and every screen's and widget's: plain text, never markup.
+
+        Messages carry outside text (titles, labels, paths, a server's words): as markup,
+        ``[/b]`` would crash the board and ``[@click=app.quit]`` make a toast that quits.
+        Escape sequences are stripped too. ``markup`` is accepted for Textual's signature
+        and ignored.
+        """
+        super().notify(clean(message), title=one_line(title), severity=severity, timeout=timeout, markup=False)
 
     # --- workers ------------------------------------------------------------------------------
 
@@ -294,7 +314,7 @@ class DslpApp(App[int]):
         for action in BOARD_ACTIONS:
             yield SystemCommand(
                 action.description,
-                f"key: {self._keys_for(action)}",
+                f"key: {escape_markup(self._keys_for(action))}",  # [keys] comes from dslp.toml
                 lambda action=action: self.run_action(action.action, screen),
             )
 

@@ -35,6 +35,12 @@ def move_to(app: DslpApp, key: str) -> None:
     tree(app).move_cursor(node)
 
 
+def _walk(node):
+    for child in node.children:
+        yield child
+        yield from _walk(child)
+
+
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
@@ -543,8 +549,14 @@ async def test_outside_text_is_never_markup_or_escapes(demo: Path) -> None:
         facts = str(app.screen.query_one("#detail-facts", Static).render())
         assert "[blink]lbl" in facts
         assert "\x1b" not in app.screen.detail_source and "[@click=app.quit]body" in app.screen.detail_source
-        await pilot.click("#board", offset=(5, 2))
-        assert app.is_running
+        # Click the hostile title itself (markup would make "[@click=app.quit]Click me" an action).
+        node = next(n for n in _walk(tree(app).root) if "[@click=app.quit]Click me" in n.label.plain)
+        y = node.line - tree(app).scroll_offset.y + 1  # +1: the border
+        x = 4 + node.label.plain.index("Click me")
+        await pilot.click("#board", offset=(x, y))
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, BoardScreen)
+        assert tree(app).cursor_node is node  # the click landed on that row
 
 
 async def test_tiny_terminal_says_so(demo: Path) -> None:
