@@ -208,12 +208,14 @@ def ask_segments(
     summary = f"{group.open_children()} open"
     metric, metric_style = ask_metric(runs.get(ask.number), glyphs) if runs is not None else ("", "dim")
     room = width - len(label) - 4 - 2 - STATE_WIDTH - len(summary)
-    shown = bool(metric) and room - METRIC_WIDTH - 2 >= METRIC_MIN_TITLE
+    # An Ask's title is what the board is organised by: the roll-up shows only beside all of it.
+    title = one_line(ask.issue.title)
+    shown = bool(metric) and room - METRIC_WIDTH - 2 >= max(METRIC_MIN_TITLE, min(len(title), 40))
     title_width = max(8, room - (METRIC_WIDTH + 2 if shown else 0))
     segments = [
         (label, "number"),
         ("Ask ", "kind"),
-        (fit(one_line(ask.issue.title), title_width), "title.closed" if ask.issue.state == "closed" else "title"),
+        (fit(title, title_width), "title.closed" if ask.issue.state == "closed" else "title"),
         ("  " + fit(state, STATE_WIDTH), style),
         (summary, "dim"),
     ]
