@@ -1,68 +1,116 @@
-"""The Textual app: wires the workspace to the screens through thread workers.
+"""The Textual app: the workspace, the workers that read and write it, and their messages.
 
-The only module of ``dslp_tui`` that imports Textual. Blocking work (git, SQLite, later
-GitHub and MLflow) runs in ``@work(thread=True)`` workers that post messages back; widgets
-are touched on the UI thread only. Opening the repository itself (GitPython, PyGithub)
-happens in the first worker, after the cached board (if any) is painted, so the first frame
-never waits for a heavy import.
+The only module of ``dslp_tui`` that imports Textual. Each source loads in its own worker
+group and posts its own message: the tracker (``IssuesLoaded``), git (``BranchesLoaded``)
+and the runs (``RunsLoaded``, started once the board is painted: MLflow is slow to import).
+The board shows one snapshot merged from the latest part of each (the cached board fills
+in a part not read yet). Writes run in the ``write`` group, one at a time per tracker.
+Opening the repository (GitPython, PyGithub) waits for the first frame, and for the cached
+board to be painted, so the first frame never waits for a heavy import.
+
+The flows behind the keys (forms, pickers, questions) live in ``screens/flows.py``; the
+board screen talks to the app through the typed ``BoardHost`` (``screens/host.py``).
+Failures: an expected error (``DslpError``) is shown as its message, anything else is a bug
+whose traceback goes to a log file the message names (``bugs.describe``).
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.markup import escape as escape_markup
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
+from textual.worker import get_current_worker
 
 from dslp_tui import screens as screens_package
 from dslp_tui.board import Board, Filter, Joined, build_board, join
+from dslp_tui.bugs import describe
 from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
-from dslp_tui.drafts import with_identity
-from dslp_tui.model import Issue, IssueDraft, Snapshot
-from dslp_tui.process import Kind, template
-from dslp_tui.screens.board import BOARD_ACTIONS, BoardScreen, NodeData
-from dslp_tui.screens.render import STYLES
+from dslp_tui.model import Comment, Issue, Run, Snapshot
+from dslp_tui.rollup import RunSummary, summaries
+from dslp_tui.screens.board import BOARD_ACTIONS, BoardAction, BoardScreen
+from dslp_tui.screens.flows import Flows
+from dslp_tui.screens.host import NodeData
+from dslp_tui.screens.status_bar import StatusInfo
 from dslp_tui.text import clean, one_line
-from dslp_tui.tracker import PartiallyFiled
+from dslp_tui.tracker import RateBudget, RateLimited
+from dslp_tui.workspace import GitPart, IssuesPart, merge_snapshot
 
 if TYPE_CHECKING:
     from dslp_tui.workspace import Workspace
 
+T = TypeVar("T")
+LOADS = ("tracker", "git", "runs")  # the sources, each its own worker group
 
-class Loaded(Message):
-    """A board snapshot; ``cached_at`` is set when it came from the cache (so it is stale).
 
-    ``painted``, if given, is set once the board has been painted.
-    """
+# --- messages ---------------------------------------------------------------------------------
 
-    def __init__(
-        self, snapshot: Snapshot, cached_at: float | None = None, painted: threading.Event | None = None
-    ) -> None:
+
+class CachedBoard(Message):
+    """The board saved at the last run, painted first; ``painted`` is set once it is on screen."""
+
+    def __init__(self, snapshot: Snapshot, saved_at: float, painted: threading.Event) -> None:
         super().__init__()
         self.snapshot = snapshot
-        self.cached_at = cached_at
+        self.saved_at = saved_at
         self.painted = painted
 
 
-class Failed(Message):
-    """A worker failed; ``what`` says which operation, ``error`` why."""
+class IssuesLoaded(Message):
+    """The tracker's part: issues and pull requests."""
 
-    def __init__(self, what: str, error: BaseException) -> None:
+    def __init__(self, part: IssuesPart) -> None:
+        super().__init__()
+        self.part = part
+
+
+class BranchesLoaded(Message):
+    """Git's part: the repository's state and its DSLP branches."""
+
+    def __init__(self, part: GitPart) -> None:
+        super().__init__()
+        self.part = part
+
+
+class RunsLoaded(Message):
+    """The run source's part: every run, linked to its issue."""
+
+    def __init__(self, runs: tuple[Run, ...]) -> None:
+        super().__init__()
+        self.runs = runs
+
+
+class CommentsLoaded(Message):
+    """Issue ``number``'s comments, or (a string) why they could not be read."""
+
+    def __init__(self, number: int, comments: list[Comment] | str) -> None:
+        super().__init__()
+        self.number = number
+        self.comments = comments
+
+
+class Failed(Message):
+    """A worker failed; ``what`` says which operation (``refresh``, ``runs``, ``status``...),
+    ``source`` which part it stands for (a load's source, else the operation)."""
+
+    def __init__(self, what: str, error: BaseException, source: str | None = None) -> None:
         super().__init__()
         self.what = what
         self.error = error
+        self.source = source or what
 
 
 class DslpApp(App[int]):
@@ -83,24 +131,33 @@ class DslpApp(App[int]):
         self.config = config or load_config(root)
         self.ascii_only = ascii_only or self.config.ascii
         self.clock = clock
-        self.workspace = None  # opened by the first worker
-        self.snapshot: Snapshot | None = None
+        self.workspace: Workspace | None = None  # opened by the first worker
+        self.snapshot: Snapshot | None = None  # merged from the parts below
         self.query_text = ""
         self.show_closed = self.config.show_closed
-        self.last_error: str | None = None
-        self.cached_at: float | None = None  # set while the board shown came from the cache
+        self.cached_at: float | None = None  # set while a part shown came from the cache
         self.rate_reset_at: float | None = None
-        self._countdown = None
-        self._comment_drafts: dict[int, str] = {}  # unsent comments, by issue
-        self._joined: tuple[Snapshot, Joined] | None = None  # the shown snapshot, joined once
-        self._lock = threading.Lock()  # one workspace operation at a time
+        self.flows = Flows(self)
+        self._cached: Snapshot | None = None  # the board of the last run, until each part is read
+        self._issues: IssuesPart | None = None
+        self._git: GitPart | None = None
+        self._runs: tuple[Run, ...] | None = None  # None: not read (yet)
+        self._errors: dict[str, str] = {}  # by source or operation, the latest last
+        self._countdown: Timer | None = None
+        self._joined: tuple[Snapshot, Joined, dict[int, RunSummary] | None] | None = None
+        self._first_frame = threading.Event()
+        self._open_lock = threading.Lock()  # the workspace is opened once, by whichever worker comes first
+        self._cache_tried = False
+        self._generation: dict[str, int] = {}  # by source: its latest load
+        self._write_locks: dict[str, threading.Lock] = {}  # by tracker: its writes one at a time
         self._board_cache = BoardCache.for_config(root, self.config)  # the last board, painted first
         self.set_keymap(self.config.keys)
 
     async def on_mount(self) -> None:
-        self.board_screen = BoardScreen(self.ascii_only)
+        self.board_screen = BoardScreen(self, self.ascii_only)
         await self.push_screen(self.board_screen)
         self._update_status()
+        self.call_after_refresh(self._first_frame.set)
         self.refresh_board()
 
     def notify(
@@ -121,50 +178,138 @@ class DslpApp(App[int]):
         """
         super().notify(clean(message), title=one_line(title), severity=severity, timeout=timeout, markup=False)
 
-    # --- workers ------------------------------------------------------------------------------
+    # --- opening the workspace ------------------------------------------------------------------
 
-    def _workspace(self):
-        if self.workspace is None:
-            from dslp_tui.workspace import Workspace
+    def _open_workspace(self) -> Workspace:
+        """The workspace, opened on first use by a worker: after the first frame, and after the
+        cached board (if any) is painted, since the imports it needs hold the GIL a while."""
+        with self._open_lock:
+            if self.workspace is None:
+                self._first_frame.wait(0.5)
+                self._paint_cached_board()
+                from dslp_tui.workspace import Workspace
 
-            workspace = Workspace.open(self.root, clock=self.clock)
-            if workspace.cache is not None and workspace.cache.path == self._board_cache.path:
-                workspace.cache = self._board_cache  # it knows the board it read: unchanged, it is not re-encoded
-            self.workspace = workspace
-        return self.workspace
+                workspace = Workspace.open(self.root, clock=self.clock)
+                if workspace.cache is not None and workspace.cache.path == self._board_cache.path:
+                    workspace.cache = self._board_cache  # it knows the board it read: unchanged, it is not re-encoded
+                self.workspace = workspace
+            return self.workspace
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def refresh_board(self) -> None:
-        """Load the board; on the first load, paint the cached one before anything else."""
-        try:
-            with self._lock:
-                if self.snapshot is None and self.workspace is None:
-                    # Before GitPython or any tracker is even imported: the last board, marked stale.
-                    cached = self._board_cache.load()
-                    if cached is not None:
-                        painted = threading.Event()
-                        self.post_message(Loaded(cached[0], cached_at=cached[1], painted=painted))
-                        # The imports below hold the GIL for a while: let the UI thread paint first.
-                        painted.wait(0.5)
-                workspace = self._workspace()
-                snapshot = workspace.load()
-                if workspace.cache is not None:
-                    workspace.cache.save(snapshot, self.clock())
-        except Exception as error:  # shown to the person, never raised into Textual
-            self.post_message(Failed("refresh", error))
+    def _paint_cached_board(self) -> None:
+        if self._cache_tried:
             return
-        self.post_message(Loaded(snapshot))
+        self._cache_tried = True
+        cached = self._board_cache.load()
+        if cached is not None:
+            painted = threading.Event()
+            self.post_message(CachedBoard(cached[0], cached[1], painted))
+            painted.wait(0.5)
 
-    def on_loaded(self, message: Loaded) -> None:
-        self.snapshot = message.snapshot
-        self.cached_at = message.cached_at
-        if message.cached_at is None:
-            self.last_error = None
+    # --- loading: a worker group per source ------------------------------------------------------
+
+    def refresh_board(self) -> None:
+        """Reload the tracker and git (the runs follow git); each posts its part when read."""
+        self._start("tracker")
+        self._start("git")
+
+    def _start(self, source: str, snapshot: Snapshot | None = None) -> None:
+        """Start ``source``'s worker; an older one still running finds out it is outdated and
+        posts nothing (Textual cannot stop a thread, and a cancelled worker would fail waits)."""
+        self._generation[source] = generation = self._generation.get(source, 0) + 1
+        if source == "tracker":
+            self._load_tracker(generation)
+        elif source == "git":
+            self._load_git(generation)
+        elif snapshot is not None:
+            self._load_runs(generation, snapshot)
+
+    def _current(self, source: str, generation: int) -> bool:
+        """Whether a worker's result is still wanted: its load is the latest and the app runs on."""
+        return self._generation.get(source) == generation and not get_current_worker().is_cancelled
+
+    def reload_board(self) -> None:
+        self.refresh_board()
+
+    @work(thread=True, group="tracker", exit_on_error=False)
+    def _load_tracker(self, generation: int) -> None:
+        try:
+            part = self._open_workspace().load_issues()
+        except Exception as error:  # shown to the person (a bug: with its log file), never raised into Textual
+            self.post_message(Failed("refresh", error, "tracker"))
+            return
+        if self._current("tracker", generation):  # else a newer refresh replaced this one
+            self.post_message(IssuesLoaded(part))
+
+    @work(thread=True, group="git", exit_on_error=False)
+    def _load_git(self, generation: int) -> None:
+        try:
+            part = self._open_workspace().load_git()
+        except Exception as error:
+            self.post_message(Failed("refresh", error, "git"))
+            return
+        if self._current("git", generation):
+            self.post_message(BranchesLoaded(part))
+
+    @work(thread=True, group="runs", exit_on_error=False)
+    def _load_runs(self, generation: int, snapshot: Snapshot) -> None:
+        try:
+            runs = self._open_workspace().load_runs(snapshot)
+        except Exception as error:
+            self.post_message(Failed("runs", error, "runs"))
+            return
+        if self._current("runs", generation):
+            self.post_message(RunsLoaded(runs))
+
+    def on_cached_board(self, message: CachedBoard) -> None:
+        self._cached = message.snapshot
+        self.cached_at = message.saved_at
+        self._merge()
+        self.call_after_refresh(message.painted.set)
+
+    def on_issues_loaded(self, message: IssuesLoaded) -> None:
+        self._issues = message.part
+        for key in [k for k in self._errors if k not in LOADS[1:]]:
+            del self._errors[key]  # a fresh board: the failures of earlier loads and writes are history
+        self._fresh()
+        self.call_after_refresh(self._settle_garbage)
+
+    def on_branches_loaded(self, message: BranchesLoaded) -> None:
+        self._git = message.part
+        self._errors.pop("git", None)
+        self._fresh()
+        if self.config.runs_source != "none":
+            # After this board is painted: reading runs imports MLflow (about half a second).
+            part = message.part
+            self.call_after_refresh(self._start, "runs", merge_snapshot(IssuesPart(()), part))
+
+    def on_runs_loaded(self, message: RunsLoaded) -> None:
+        self._runs = message.runs
+        self._errors.pop("runs", None)
+        self._merge()
+
+    def _fresh(self) -> None:
+        """A part was read: merge it in; once both the tracker and git are read, the board is
+        fresh (no longer stale) and becomes the cache for the next start."""
+        if self._issues is not None and self._git is not None:
+            self.cached_at = None
+            self._cached = None
+        self._merge()
+        if self.snapshot is not None and self.cached_at is None and self._issues is not None and self._git is not None:
+            self._save_cache(self.snapshot)
+
+    @work(thread=True, group="cache", exit_on_error=False)
+    def _save_cache(self, snapshot: Snapshot) -> None:
+        self._board_cache.save(replace(snapshot, runs=()), self.clock())  # runs are read afresh each start
+
+    def _merge(self) -> None:
+        """The snapshot from the latest part of each source (the cached board fills the rest)."""
+        cached = self._cached
+        issues = self._issues or (IssuesPart(cached.issues, cached.pulls) if cached is not None else None)
+        if issues is None:
+            self.snapshot = None  # the tracker's part is the board: nothing to show without it
+        else:
+            self.snapshot = merge_snapshot(issues, self._git, self._runs or (), cached)
         self._redraw()
-        if message.painted is not None:
-            self.call_after_refresh(message.painted.set)
-        if message.cached_at is None:
-            self.call_after_refresh(self._settle_garbage)
 
     def _settle_garbage(self) -> None:
         """Take what a fresh board leaves alive out of the garbage collector's way.
@@ -184,13 +329,21 @@ class DslpApp(App[int]):
         gc.unfreeze()  # leave the process's collector as it was
 
     def on_failed(self, message: Failed) -> None:
-        text = one_line(str(message.error)) or type(message.error).__name__
-        self.last_error = f"{message.what}: {text}"
-        reset_at = getattr(message.error, "reset_at", None)
-        if reset_at is not None:
-            self._wait_for_rate_limit(reset_at)
+        self.report_failure(message.what, message.error, message.source)
+
+    def report_failure(self, what: str, error: BaseException, source: str | None = None) -> None:
+        """One line in the status bar and a toast: an expected error's message, or (a bug)
+        where its traceback was logged."""
+        text = describe(error)
+        shown = text in (line.partition(": ")[2] for line in self._errors.values())
+        key = source or what
+        self._errors.pop(key, None)
+        self._errors[key] = f"{what}: {text}"
+        if isinstance(error, RateLimited):
+            self._wait_for_rate_limit(error.reset_at)
         self._update_status()
-        self.notify(text, title=f"{message.what.capitalize()} failed", severity="error", timeout=10)
+        if not shown:  # the tracker and git failing for one reason (no repository): one toast
+            self.notify(text, title=f"{what.capitalize()} failed", severity="error", timeout=10)
 
     def _wait_for_rate_limit(self, reset_at: float) -> None:
         """Count down to the reset visibly, then refresh; the board stays usable meanwhile."""
@@ -207,14 +360,22 @@ class DslpApp(App[int]):
             self.refresh_board()
         self._update_status()
 
+    # --- showing ---------------------------------------------------------------------------------
+
     def _redraw(self) -> None:
-        if self.snapshot is None:
+        snapshot = self.snapshot
+        if snapshot is None:
+            self._update_status()
             return
-        if self._joined is None or self._joined[0] is not self.snapshot:
-            self._joined = (self.snapshot, join(self.snapshot, self.config))
+        if self._joined is None or self._joined[0] is not snapshot:
+            joined = join(snapshot, self.config)
+            runs = None
+            if self._runs is not None:  # summaries over the whole board: a filter hides rows, not runs
+                runs = summaries(build_board(snapshot, self.config, joined=joined), self.config)
+            self._joined = (snapshot, joined, runs)
         query = Filter.parse(self.query_text)
-        board = build_board(self.snapshot, self.config, query, self.show_closed, self._joined[1])
-        self.board_screen.show_board(board, filtered=bool(query))
+        board = build_board(snapshot, self.config, query, self.show_closed, self._joined[1])
+        self.board_screen.show_board(board, filtered=bool(query), runs=self._joined[2])
         self._update_status()
 
     @property
@@ -222,57 +383,109 @@ class DslpApp(App[int]):
         return self.board_screen.board
 
     def _update_status(self) -> None:
-        parts = Text(no_wrap=True, overflow="ellipsis")
-        parts.append("dslp-tui", STYLES["number"])
-        parts.append(f" · {one_line(self.root.name)}")
         repo = self.snapshot.repo if self.snapshot else None
-        if repo:
-            parts.append(f" · on {one_line(repo.current_branch or '(detached)')}")
-            if repo.dirty:
-                parts.append(" · uncommitted changes", STYLES["warning"])
         tracker = self.workspace.tracker if self.workspace else None
-        parts.append(f" · {tracker.name if tracker else self.config.tracker} tracker")
-        rate = getattr(tracker, "rate", None)
-        if rate is not None and rate.limit > 0:
-            parts.append(f" · API {rate.remaining:,}/{rate.limit:,}", STYLES["dim"])
-        if self.query_text:
-            parts.append(f" · filter: {one_line(self.query_text)}", STYLES["key"])
-        if not self.show_closed:
-            parts.append(" · closed hidden", STYLES["dim"])
-        if self.cached_at is not None:
-            stamp = time.strftime("%H:%M", time.localtime(self.cached_at))
-            doing = "" if self.last_error else ", refreshing…"
-            parts.append(f" · stale: cached {stamp}{doing}", STYLES["warning"])
-        if self.rate_reset_at is not None:
-            wait = max(0, int(self.rate_reset_at - self.clock()))
-            parts.append(f" · rate limited: retry in {wait}s", STYLES["warning"])
-        if self.last_error:
-            parts.append(f" · ⚠ {self.last_error} (r retries)", STYLES["error"])
-        elif self.snapshot is None:
-            parts.append(" · loading…", STYLES["dim"])
-        self.board_screen.set_status(parts)
+        rate = tracker.rate if isinstance(tracker, RateBudget) else None
+        board = self.board_screen.board
+        runs = self._runs
+        wait = max(0, int(self.rate_reset_at - self.clock())) if self.rate_reset_at is not None else None
+        info = StatusInfo(
+            project=self.root.name,
+            tracker=tracker.name if tracker else self.config.tracker,
+            branch=(repo.current_branch or "") if repo else None,
+            dirty=bool(repo and repo.dirty),
+            rate=(rate.remaining, rate.limit) if rate is not None else None,
+            query=self.query_text,
+            closed_hidden=not self.show_closed,
+            cached_at=self.cached_at,
+            rate_wait=wait,
+            error=next(reversed(self._errors.values()), None),
+            runs=f"{len(runs)} run{'s' if len(runs) != 1 else ''}" if runs else "",
+            warning="; ".join(board.warnings) if board is not None and board.warnings else None,
+            loading=self.snapshot is None,
+        )
+        self.board_screen.show_status(info)
+
+    # --- writes: one at a time per tracker --------------------------------------------------------
+
+    def write(
+        self,
+        what: str,
+        operation: Callable[[Workspace], T],
+        done: Callable[[T], None],
+        failed: Callable[[BaseException], None] | None = None,
+        reload: tuple[str, ...] = ("tracker",),
+    ) -> None:
+        """Run one change in a worker; ``done`` gets its result (``failed`` the error, else it
+        is reported), then the sources in ``reload`` are read again."""
+        self._write(what, operation, done, failed, reload)
 
     @work(thread=True, group="write", exit_on_error=False)
     def _write(
         self,
         what: str,
-        operation: Callable[[Workspace], str],
-        on_error: Callable[[BaseException], None] | None = None,
+        operation: Callable[[Workspace], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None] | None,
+        reload: tuple[str, ...],
     ) -> None:
-        """Run one change in a worker; say what it did (or why not), then refresh the board."""
         try:
-            with self._lock:
-                message = operation(self._workspace())
-        except Exception as error:  # shown to the person, never raised into Textual
-            if on_error is not None:
-                self.call_from_thread(on_error, error)
+            workspace = self._open_workspace()
+            with self._write_locks.setdefault(workspace.tracker.name, threading.Lock()):
+                result = operation(workspace)
+        except Exception as error:  # shown to the person (a bug: with its log file), never raised into Textual
+            if failed is not None:
+                self.call_from_thread(failed, error)
             else:
                 self.post_message(Failed(what, error))
             return
-        self.call_from_thread(self.notify, message, title=what.capitalize(), timeout=5)
-        self.call_from_thread(self.refresh_board)
+        self.call_from_thread(done, result)
+        self.call_from_thread(self._reload, reload)
 
-    # --- filtering and display ------------------------------------------------------------------
+    def _reload(self, sources: tuple[str, ...]) -> None:
+        for source in sources:
+            self._start(source)
+
+    def comment_sent(self, number: int) -> None:
+        """Issue ``number`` has a new comment: its comments are read again when it is shown."""
+        self.board_screen.forget_comments(number)
+
+    # --- comments, for the selected issue only ----------------------------------------------------
+
+    def load_comments(self, number: int) -> None:
+        self._read_comments(number)
+
+    @work(thread=True, group="comments", exit_on_error=False)
+    def _read_comments(self, number: int) -> None:
+        try:
+            comments: list[Comment] | str = self._open_workspace().comments(number)
+        except Exception as error:  # one line in the detail pane (a bug: with its log file)
+            comments = describe(error)
+        if not get_current_worker().is_cancelled:  # the screen keeps them only for the issue it shows
+            self.post_message(CommentsLoaded(number, comments))
+
+    def on_comments_loaded(self, message: CommentsLoaded) -> None:
+        self.board_screen.show_comments(message.number, message.comments)
+
+    # --- the board host: what the board screen asks for -----------------------------------------
+
+    def new_issue(self, template_id: str, selected: NodeData | None) -> None:
+        self.flows.new_issue(template_id, selected)
+
+    def pick_child(self, selected: NodeData | None) -> None:
+        self.flows.pick_child(selected)
+
+    def start_branch(self, selected: NodeData | None) -> None:
+        self.flows.start_branch(selected)
+
+    def choose_status(self, selected: NodeData | None) -> None:
+        self.flows.choose_status(selected)
+
+    def write_comment(self, selected: NodeData | None) -> None:
+        self.flows.write_comment(selected)
+
+    def open_close(self, selected: NodeData | None) -> None:
+        self.flows.open_close(selected)
 
     def set_filter(self, query: str) -> None:
         self.query_text = query
@@ -292,7 +505,7 @@ class DslpApp(App[int]):
         self.push_screen(HelpScreen(self._key_list(), self.board_screen.glyphs))
 
     def _key_list(self) -> list[tuple[str, str]]:
-        keys = []
+        keys: list[tuple[str, str]] = []
         for action in BOARD_ACTIONS:
             keys.append((self._keys_for(action), action.description))
         keys.append(("↑ ↓", "Move"))
@@ -300,14 +513,14 @@ class DslpApp(App[int]):
         keys.append(("enter, space", "Expand or collapse the selected group"))
         return keys
 
-    def _keys_for(self, action) -> str:
+    def _keys_for(self, action: BoardAction) -> str:
         """The keys bound to a board action now (after ``[keys]`` remapping), for display."""
         from textual.binding import Binding
 
         keys = self.config.keys.get(action.id, action.key)
         return ", ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if not isinstance(screen, BoardScreen):
             return
@@ -315,212 +528,8 @@ class DslpApp(App[int]):
             yield SystemCommand(
                 action.description,
                 f"key: {escape_markup(self._keys_for(action))}",  # [keys] comes from dslp.toml
-                lambda action=action: self.run_action(action.action, screen),
+                functools.partial(self.run_action, action.action, screen),
             )
-
-    # --- new issues -----------------------------------------------------------------------------
-
-    def _ask_for(self, selected: NodeData | None) -> int | None:
-        return selected.ask if selected is not None else None
-
-    def pick_child(self, selected: NodeData | None) -> None:
-        ask = self._ask_for(selected)
-        if ask is None:
-            self.notify("Select an Ask, or an issue under one, first.", severity="warning")
-            return
-        from dslp_tui.screens.pickers import CHILD_TEMPLATES, Picker
-
-        row = self.board.row(ask) if self.board else None
-        title = f"New issue under #{ask} {one_line(row.issue.title)}" if row else f"New issue under #{ask}"
-
-        def chosen(template_id: str | None) -> None:
-            if template_id:
-                self.open_issue_form(template_id, selected)
-
-        self.push_screen(Picker(title, CHILD_TEMPLATES), chosen)
-
-    def open_issue_form(self, template_id: str, selected: NodeData | None) -> None:
-        from dslp_tui.screens.issue_form import FormResult, IssueForm
-
-        if self.workspace is None or self.snapshot is None:
-            self.notify("The board is still loading; try again in a moment.", severity="warning")
-            return
-        tpl = template(template_id)
-        parent = None if tpl.kind is Kind.ASK else self._ask_for(selected)
-        issues = self.snapshot.issues
-        asks = [(i.number, i.title) for i in issues if i.kind is Kind.ASK and i.state == "open"]
-        experiments = [
-            (i.number, i.title) for i in issues if i.kind is Kind.EXPERIMENT and (parent is None or i.parent == parent)
-        ]
-        draft = self.workspace.drafts.load(tpl.id, parent)
-        if draft is not None and draft.filed_as is not None:
-            self._offer_link_retry(draft)
-            return
-        # The form's draft keeps its identity, so filing it discards this draft and no other.
-        identity = with_identity(draft or IssueDraft(template=tpl.id, title="", parent=parent)).draft_id
-
-        def done(result: FormResult | None) -> None:
-            if result is None:
-                return
-            own = replace(result.draft, draft_id=identity)
-            if result.discarded:
-                if draft is not None:
-                    self.workspace.drafts.discard(draft)  # the draft this form resumed
-                self.notify("Draft discarded.", timeout=4)
-            elif result.submitted:
-                self.create_issue(own)
-            elif _has_content(own, tpl):
-                path = self.workspace.drafts.save(own)
-                self.notify(f"Draft kept ({path.name}); open the same form to resume it.", timeout=4)
-            else:
-                self.workspace.drafts.discard(own)
-
-        self.push_screen(IssueForm(tpl, asks, experiments, draft, parent, resumed=draft is not None), done)
-
-    def _offer_link_retry(self, draft: IssueDraft) -> None:
-        """A draft whose issue exists already (only its link failed): retry the link, never refile."""
-        from dslp_tui.screens.pickers import Picker
-
-        number, parent = draft.filed_as, draft.parent
-        choices = [
-            ("retry", f"Retry linking #{number} to #{parent} (no new issue)"),
-            ("forget", f"Forget this draft (#{number} stays as it is)"),
-        ]
-
-        def chosen(choice: str | None) -> None:
-            if choice == "retry":
-                self.create_issue(draft)
-            elif choice == "forget":
-                self.workspace.drafts.discard(draft)
-
-        self.push_screen(Picker(f"#{number} was created from this draft, but linking it failed", choices), chosen)
-
-    def create_issue(self, draft: IssueDraft) -> None:
-        draft = with_identity(draft)
-
-        def create(workspace: Workspace) -> str:
-            issue = workspace.create_issue(draft)
-            return f"Created #{issue.number} {one_line(issue.title)}"
-
-        self._write("new issue", create, lambda error: self._create_failed(draft, error))
-
-    def _create_failed(self, draft: IssueDraft, error: BaseException) -> None:
-        where = self.workspace.drafts.where(draft)
-        if isinstance(error, PartiallyFiled):
-            title, then = f"#{error.number} created, not linked", "open the same form to retry the link"
-        else:
-            title, then = "Issue not created", "open the same form to resume it"
-        kept = f"Your draft is kept in {where}; {then}." if where.exists() else "Your draft could not be kept."
-        self.notify(
-            f"{one_line(str(error))}\n{kept}",
-            title=title,
-            severity="error",
-            timeout=12,
-        )
-
-    # --- status labels, comments, close and reopen -------------------------------------------
-
-    def _selected_row(self, selected: NodeData | None):
-        row = self.board.row(selected.number) if (self.board and selected and selected.number) else None
-        if row is None:
-            self.notify("Select an issue first.", severity="warning")
-        return row
-
-    def choose_status(self, selected: NodeData | None) -> None:
-        row = self._selected_row(selected)
-        if row is None:
-            return
-        from dslp_tui.process import STATUS_KEYS
-        from dslp_tui.screens.pickers import Picker
-
-        options = [(key, self.config.label(key)) for key in STATUS_KEYS] + [("none", "(no status label)")]
-
-        def chosen(key: str | None) -> None:
-            if key:
-                self._set_status(row.number, key)
-
-        self.push_screen(Picker(f"Status of #{row.number} {one_line(row.issue.title)}", options), chosen)
-
-    def _set_status(self, number: int, key: str) -> None:
-        from dslp_tui.process import STATUS_KEYS
-
-        add = () if key == "none" else (self.config.label(key),)
-        remove = tuple(self.config.label(k) for k in STATUS_KEYS if k != key)
-
-        def label(workspace: Workspace) -> str:
-            workspace.tracker.set_labels(number, add=add, remove=remove)
-            return f"#{number}: {add[0] if add else 'no status label'}"
-
-        self._write("status", label)
-
-    def write_comment(self, selected: NodeData | None) -> None:
-        row = self._selected_row(selected)
-        if row is None:
-            return
-        from dslp_tui.screens.comment_form import CommentForm
-
-        number = row.number
-        text = self._comment_drafts.get(number, "TL;DR: ")
-
-        def done(result: tuple[str, bool] | None) -> None:
-            if result is None:
-                return
-            body, submitted = result
-            self._comment_drafts[number] = body
-            if submitted:
-                self._send_comment(number, body)
-
-        self.push_screen(CommentForm(f"Comment on #{number} {one_line(row.issue.title)}", text), done)
-
-    def _send_comment(self, number: int, body: str) -> None:
-        def send(workspace: Workspace) -> str:
-            workspace.tracker.comment(number, body)
-            self._comment_drafts.pop(number, None)
-            return f"Commented on #{number}"
-
-        def failed(error: BaseException) -> None:
-            self.notify(
-                f"{one_line(str(error))}\nYour text is kept: press w on #{number} to send it again.",
-                title="Comment not sent",
-                severity="error",
-                timeout=12,
-            )
-
-        self._write("comment", send, failed)
-
-    def open_close(self, selected: NodeData | None) -> None:
-        row = self._selected_row(selected)
-        if row is not None:
-            self._open_close(row.number, "open" if row.issue.state == "closed" else "closed")
-
-    def _open_close(self, number: int, state: str) -> None:
-        def change(workspace: Workspace) -> str:
-            workspace.tracker.update_issue(number, state=state)
-            return f"#{number} {'closed' if state == 'closed' else 'reopened'} (o again to undo)"
-
-        self._write("close" if state == "closed" else "reopen", change)
-
-    # --- branches -------------------------------------------------------------------------------
-
-    def start_branch(self, selected: NodeData | None) -> None:
-        if selected is None or selected.number is None:
-            self.notify("Select an issue first.", severity="warning")
-            return
-        self._start_branch(selected.number)
-
-    def _start_branch(self, number: int) -> None:
-        def start(workspace: Workspace) -> str:
-            result = workspace.start_work(number)
-            return "\n".join([result.branch, *(one_line(note) for note in result.notes)])
-
-        self._write("branch", start)
-
-
-def _has_content(draft: IssueDraft, tpl) -> bool:
-    if draft.title.strip():
-        return True
-    starters = {s.heading: s.starter for s in tpl.sections}
-    return any(text.strip() and text.strip() != starters.get(h, "").strip() for h, text in draft.sections.items())
 
 
 def build_app(root: Path, *, ascii_only: bool = False, clock: Callable[[], float] = time.time) -> DslpApp:

@@ -18,6 +18,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from dslp_tui.model import IssueDraft
+from dslp_tui.process import Template
 
 
 def draft_key(template: str, parent: int | None) -> str:
@@ -90,3 +91,34 @@ def _owns(stored: IssueDraft | None, draft_id: str, missing: bool = True) -> boo
     if stored is None:
         return missing
     return not stored.draft_id or stored.draft_id == draft_id
+
+
+def has_content(draft: IssueDraft, tpl: Template) -> bool:
+    """Whether a draft holds anything typed: a title, or a section changed from its starter text.
+
+    A form closed with nothing typed leaves no draft behind.
+    """
+    if draft.title.strip():
+        return True
+    starters = {s.heading: s.starter for s in tpl.sections}
+    return any(text.strip() and text.strip() != starters.get(h, "").strip() for h, text in draft.sections.items())
+
+
+COMMENT_START = "TL;DR: "
+
+
+class CommentDrafts:
+    """Unsent comments, by issue, for this session: closing the form or a failed send keeps the text."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, str] = {}
+
+    def text(self, number: int) -> str:
+        """What the comment form on issue ``number`` starts with: the kept text, else the TL;DR prefix."""
+        return self._texts.get(number, COMMENT_START)
+
+    def keep(self, number: int, text: str) -> None:
+        self._texts[number] = text
+
+    def sent(self, number: int) -> None:
+        self._texts.pop(number, None)

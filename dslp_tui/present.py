@@ -12,8 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dslp_tui.board import Board, Group, Row
-from dslp_tui.model import Branch, Comment
+from dslp_tui.model import Branch, Comment, Run
 from dslp_tui.process import ASK_REFERENCE, BASED_ON_EXPERIMENT, Kind, parse_reference
+from dslp_tui.rollup import RunSummary
 from dslp_tui.text import clean, fit, one_line
 
 # --- how a row reads --------------------------------------------------------------------------
@@ -118,6 +119,39 @@ def branch_summary(row: Row, glyphs: Glyphs) -> str:
 STATE_WIDTH = 12
 BRANCH_WIDTH = 16
 PULL_WIDTH = 13
+METRIC_WIDTH = 18
+METRIC_MIN_TITLE = 20  # the metric column is dropped when the title would get fewer cells
+RUN_KINDS = (Kind.EXPERIMENT, Kind.MODEL)  # the rows that show their runs
+
+
+def metric_value(value: float) -> str:
+    """A metric value in at most 6 characters or so: ``0.8712``, ``1234``, ``1.2e+06``."""
+    return f"{value:.4g}"
+
+
+def metric_summary(summary: RunSummary | None) -> str:
+    """``auc 0.8712 (12 runs)`` / ``3 runs`` / ``""`` (no runs): the row's best value and run count."""
+    if summary is None or not summary.count:
+        return ""
+    runs = f"{summary.count} run{'s' if summary.count != 1 else ''}"
+    value = summary.value
+    return f"{summary.goal.metric} {metric_value(value)} ({runs})" if value is not None else runs
+
+
+def ask_metric(summary: RunSummary | None, glyphs: Glyphs) -> tuple[str, str]:
+    """An Ask's best over its children and whether it meets its criterion, as (text, style).
+
+    A glyph and a word, never colour alone: ``★ meets auc 0.87`` / ``✗ short auc 0.7`` /
+    ``best auc 0.87`` (no threshold); ``""`` when no run has a value.
+    """
+    if summary is None or summary.value is None:
+        return "", "dim"
+    value = f"{summary.goal.metric} {metric_value(summary.value)}"
+    if summary.meets is True:
+        return f"{glyphs.succeeded} meets {value}", "status.succeeded"
+    if summary.meets is False:
+        return f"{glyphs.failed} short {value}", "status.failed"
+    return f"best {value}", "dim"
 
 
 def pull_summary(row: Row) -> str:
@@ -126,18 +160,27 @@ def pull_summary(row: Row) -> str:
     return f"PR#{pull.number} {pull.state}" if pull else ""
 
 
-def row_segments(row: Row, glyphs: Glyphs, width: int, pulls: bool = False) -> list[tuple[str, str]]:
+def row_segments(
+    row: Row,
+    glyphs: Glyphs,
+    width: int,
+    pulls: bool = False,
+    runs: dict[int, RunSummary] | None = None,
+) -> list[tuple[str, str]]:
     """A board row fitted to ``width`` cells as (text, style name); the title gives way first.
 
     Text is already cleaned of escape sequences; the state, branch and (with ``pulls``) pull
-    request columns line up.
+    request columns line up. With ``runs`` (the summaries, once runs are read) and room for
+    it, a last column gives Experiment and Model rows their best value and run count.
     """
     issue = row.issue
     state, state_style = state_segment(row, glyphs)
-    number = f"#{issue.number} "
-    title_width = max(8, width - len(number) - 2 - STATE_WIDTH - BRANCH_WIDTH - (PULL_WIDTH if pulls else 0))
+    label = f"#{issue.number} "
+    room = width - len(label) - 2 - STATE_WIDTH - BRANCH_WIDTH - (PULL_WIDTH if pulls else 0)
+    metrics = runs is not None and room - METRIC_WIDTH >= METRIC_MIN_TITLE
+    title_width = max(8, room - (METRIC_WIDTH if metrics else 0))
     segments = [
-        (number, "number"),
+        (label, "number"),
         (fit(one_line(issue.title), title_width), "title.closed" if issue.state == "closed" else "title"),
         ("  " + fit(state, STATE_WIDTH), state_style),
         (fit(one_line(branch_summary(row, glyphs)), BRANCH_WIDTH), "branch"),
@@ -145,26 +188,40 @@ def row_segments(row: Row, glyphs: Glyphs, width: int, pulls: bool = False) -> l
     if pulls:
         pull = row.pull
         segments.append((fit(pull_summary(row), PULL_WIDTH), f"pull.{pull.state}" if pull else "dim"))
+    if metrics and runs is not None:
+        summary = runs.get(row.number) if issue.kind in RUN_KINDS else None
+        segments.append((fit(metric_summary(summary), METRIC_WIDTH), "metric"))
     text, style = segments[-1]
     segments[-1] = (text.rstrip(), style)
     return segments
 
 
-def ask_segments(group: Group, glyphs: Glyphs, width: int) -> list[tuple[str, str]]:
-    """An Ask's row: number, ``Ask``, title and how much of its work is still open."""
+def ask_segments(
+    group: Group, glyphs: Glyphs, width: int, runs: dict[int, RunSummary] | None = None
+) -> list[tuple[str, str]]:
+    """An Ask's row: number, ``Ask``, title, how much of its work is still open and, with
+    ``runs`` and room for it, the best run over its children against its criterion."""
     assert group.ask is not None
     ask = group.ask
     state, style = state_segment(ask, glyphs)
-    number = f"#{ask.number} "
+    label = f"#{ask.number} "
     summary = f"{group.open_children()} open"
-    title_width = max(8, width - len(number) - 4 - 2 - STATE_WIDTH - len(summary))
-    return [
-        (number, "number"),
+    metric, metric_style = ask_metric(runs.get(ask.number), glyphs) if runs is not None else ("", "dim")
+    room = width - len(label) - 4 - 2 - STATE_WIDTH - len(summary)
+    # An Ask's title is what the board is organised by: the roll-up shows only beside all of it.
+    title = one_line(ask.issue.title)
+    shown = bool(metric) and room - METRIC_WIDTH - 2 >= max(METRIC_MIN_TITLE, min(len(title), 40))
+    title_width = max(8, room - (METRIC_WIDTH + 2 if shown else 0))
+    segments = [
+        (label, "number"),
         ("Ask ", "kind"),
-        (fit(one_line(ask.issue.title), title_width), "title.closed" if ask.issue.state == "closed" else "title"),
+        (fit(title, title_width), "title.closed" if ask.issue.state == "closed" else "title"),
         ("  " + fit(state, STATE_WIDTH), style),
         (summary, "dim"),
     ]
+    if shown:
+        segments.append(("  " + fit(one_line(metric), METRIC_WIDTH).rstrip(), metric_style))
+    return segments
 
 
 # --- the detail pane --------------------------------------------------------------------------
@@ -176,10 +233,17 @@ def _date(stamp: float | None) -> str:
     return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def detail_lines(row: Row, board: Board, glyphs: Glyphs, next_branch: str | None = None) -> list[list[tuple[str, str]]]:
+def detail_lines(
+    row: Row,
+    board: Board,
+    glyphs: Glyphs,
+    next_branch: str | None = None,
+    runs: RunSummary | None = None,
+) -> list[list[tuple[str, str]]]:
     """The facts above an issue's body, as lines of (text, style) segments.
 
-    ``next_branch`` is the branch ``b`` would create, shown when the issue has none yet.
+    ``next_branch`` is the branch ``b`` would create, shown when the issue has none yet;
+    ``runs`` the issue's runs summary (an Ask's covers its children), once runs are read.
     """
     issue = row.issue
     kind = issue.kind.value if issue.kind else "Issue"
@@ -251,7 +315,40 @@ def detail_lines(row: Row, board: Board, glyphs: Glyphs, next_branch: str | None
             lines.append([("         ", "dim"), (branch_facts(branch, board, glyphs), "dim")])
     elif next_branch:
         lines.append([("Branch   ", "dim"), ("none yet · b creates ", "dim"), (one_line(next_branch), "branch")])
+    if runs is not None:
+        lines.extend(runs_lines(runs, glyphs))
     return lines
+
+
+def runs_lines(summary: RunSummary, glyphs: Glyphs) -> list[list[tuple[str, str]]]:
+    """The detail pane's runs summary: how many, the best run and its metrics."""
+    count = f"{summary.count} run{'s' if summary.count != 1 else ''}"
+    best = summary.best
+    if best is None:
+        why = "" if not summary.count else " · none has a value of the primary metric"
+        if summary.count and not summary.goal.metric:
+            why = " · no primary metric set ([runs] primary_metric)"
+        return [[("Runs     ", "dim"), (count + why, "")]]
+    lines = [[("Runs     ", "dim"), (f"{count} · best ", ""), (run_name(best), "heading")]]
+    metric, style = ask_metric(summary, glyphs)
+    if summary.meets is not None:
+        lines.append(
+            [
+                ("         ", "dim"),
+                (metric, style),
+                (f" (threshold {metric_value(summary.goal.threshold or 0)})", "dim"),
+            ]
+        )
+    shown = sorted(best.metrics.items(), key=lambda item: (item[0] != summary.goal.metric, item[0]))[:8]
+    if shown:
+        text = " · ".join(f"{one_line(key)} {metric_value(value)}" for key, value in shown)
+        lines.append([("         ", "dim"), (text, "")])
+    return lines
+
+
+def run_name(run: Run) -> str:
+    """A run as people know it: its name, else the start of its id."""
+    return one_line(run.name) or run.id[:12]
 
 
 def branch_facts(branch: Branch, board: Board, glyphs: Glyphs) -> str:

@@ -5,7 +5,7 @@ a ``dslp.toml`` choice. Methods block, so the app calls them from thread workers
 
 What only some trackers can do is a capability protocol of its own, checked with
 ``isinstance`` (they are runtime-checkable): :class:`PullRequests` (GitHub; the embedded
-tracker has none), :class:`LabelSetup` (labels to create on the server) and
+tracker has none), :class:`SubIssues` (links to a parent issue), :class:`LabelSetup` (labels to create on the server) and
 :class:`RateBudget` (a request budget worth showing). The errors a caller reacts to
 (:class:`RateLimited` to wait, :class:`AuthError` to ask for a token, ...) live here too,
 so callers need not import a tracker's module (and its heavy client) to catch them.
@@ -133,6 +133,15 @@ class PullRequests(Protocol):
     def retarget_pull(self, number: int, base: str) -> None: ...
 
     def merge_pull(self, number: int, message: str = "") -> None: ...
+
+
+@runtime_checkable
+class SubIssues(Protocol):
+    """A tracker that links an issue under a parent as a sub-issue (GitHub)."""
+
+    def link_sub_issue(self, parent: int, number: int) -> None:
+        """Make ``number`` a sub-issue of ``parent``; nothing to do when it already is."""
+        ...
 
 
 @runtime_checkable

@@ -18,11 +18,12 @@ from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import DraftStore, with_identity
 from dslp_tui.errors import EXIT_USAGE, DslpError
-from dslp_tui.model import Comment, Issue, IssueDraft, Run, Snapshot, primary_branch
+from dslp_tui.model import Branch, Comment, Issue, IssueDraft, PullRequest, RepoState, Run, Snapshot, primary_branch
 from dslp_tui.process import (
     ASK_REFERENCE,
     ASK_SECTION_FOR,
     BASED_ON_EXPERIMENT,
+    STATUS_KEYS,
     Kind,
     branch_name,
     pull_request_body,
@@ -32,7 +33,7 @@ from dslp_tui.process import (
 from dslp_tui.runlink import commits_to_place, link_runs
 from dslp_tui.runs import RunsError, RunSource
 from dslp_tui.sources.git import GitError, GitSource, StartResult
-from dslp_tui.tracker import NotFoundError, PartiallyFiled, PullRequests, Tracker, TrackerError
+from dslp_tui.tracker import NotFoundError, PartiallyFiled, PullRequests, SubIssues, Tracker, TrackerError
 
 TLDR_PREFIX = re.compile(r"^\s*TL;DR:", re.IGNORECASE)
 
@@ -96,10 +97,16 @@ class Workspace:
 
     def load(self) -> Snapshot:
         """Read issues, pull requests and branch states at one moment."""
-        issues = tuple(self.tracker.list_issues())
-        pulls = tuple(self.tracker.pull_requests())
+        return merge_snapshot(self.load_issues(), self.load_git())
+
+    def load_issues(self) -> IssuesPart:
+        """The tracker's part of the board: issues and pull requests (the app's tracker worker)."""
+        return IssuesPart(tuple(self.tracker.list_issues()), tuple(self.tracker.pull_requests()))
+
+    def load_git(self) -> GitPart:
+        """The repository's part of the board: its state and the DSLP branches (the git worker)."""
         repo, branches = self.git.snapshot(self.config.prefixes, self.config.collaboration, self.config.remote)
-        return Snapshot(issues=issues, branches=tuple(branches), pulls=pulls, repo=repo)
+        return GitPart(repo, tuple(branches))
 
     # --- runs ---------------------------------------------------------------------------------
 
@@ -212,9 +219,8 @@ class Workspace:
             issue = self.tracker.get_issue(number)
             parent = draft.parent
             if parent is not None and issue.kind is not Kind.ASK and issue.parent != parent:
-                link = getattr(self.tracker, "link_sub_issue", None)
-                if link is not None:
-                    link(parent, number)
+                if isinstance(self.tracker, SubIssues):
+                    self.tracker.link_sub_issue(parent, number)
                 issue = replace(issue, parent=parent)
         except TrackerError as error:
             failure = PartiallyFiled(
@@ -257,6 +263,23 @@ class Workspace:
                 "body: the comment is empty; write what was learned after TL;DR:, or cancel", field="body"
             )
         return self.tracker.comment(number, body.strip())
+
+    # --- labels and state ---------------------------------------------------------------------
+
+    def set_status(self, number: int, key: str | None) -> Issue:
+        """Leave exactly one status label (``key`` of ``STATUS_KEYS``; None: none) on issue ``number``."""
+        from dslp_tui.workflows import status_labels
+
+        if key is not None and key not in STATUS_KEYS:
+            raise ValidationError(f"status: {key!r} is not one of {', '.join(STATUS_KEYS)}", field="status")
+        add, remove = status_labels(self.config, key)
+        return self.tracker.set_labels(number, add=add, remove=remove)
+
+    def set_state(self, number: int, state: str) -> Issue:
+        """Close (``"closed"``) or reopen (``"open"``) issue ``number``."""
+        if state not in ("open", "closed"):
+            raise ValidationError(f"state: {state!r} is neither open nor closed", field="state")
+        return self.tracker.update_issue(number, state=state)
 
     # --- branches -----------------------------------------------------------------------------
 
@@ -320,6 +343,32 @@ class Workspace:
     def load_branches(self):
         _, branches = self.git.snapshot(self.config.prefixes, self.config.collaboration, self.config.remote)
         return branches
+
+
+@dataclass(frozen=True)
+class IssuesPart:
+    """What the tracker says: issues and pull requests, read together."""
+
+    issues: tuple[Issue, ...]
+    pulls: tuple[PullRequest, ...] = ()
+
+
+@dataclass(frozen=True)
+class GitPart:
+    """What git says: the repository's state and its DSLP branches."""
+
+    repo: RepoState | None
+    branches: tuple[Branch, ...] = ()
+
+
+def merge_snapshot(
+    issues: IssuesPart, git: GitPart | None = None, runs: tuple[Run, ...] = (), base: Snapshot | None = None
+) -> Snapshot:
+    """One snapshot from the latest part of each source; a part not read yet comes from ``base``
+    (the cached board), or is empty."""
+    if git is None:
+        git = GitPart(base.repo, base.branches) if base is not None else GitPart(None)
+    return Snapshot(issues=issues.issues, branches=git.branches, pulls=issues.pulls, repo=git.repo, runs=runs)
 
 
 def with_runs(snapshot: Snapshot, runs: tuple[Run, ...]) -> Snapshot:

@@ -1,6 +1,9 @@
 """The board screen: the tree of Asks, the detail pane, the filter line and the footer.
 
-Renders what the app hands it and turns keys into app actions; no I/O happens here.
+Renders what the app hands it (``show_board``, ``show_status``, ``show_comments``) and turns
+keys into calls on its :class:`~dslp_tui.screens.host.BoardHost`; no I/O happens here. The
+detail pane always shows the selected issue as the latest board has it: every new board, and
+every move of the cursor, repaints it.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
+from rich.console import Group as RenderGroup
+from rich.console import RenderableType
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,21 +26,19 @@ from textual.widgets import Footer, Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from dslp_tui.board import Board, Group, Row
-from dslp_tui.present import ASCII, UNICODE, ask_segments, detail_lines, row_segments
+from dslp_tui.model import Comment
+from dslp_tui.present import ASCII, UNICODE, ask_segments, comment_lines, detail_lines, row_segments
+from dslp_tui.rollup import RunSummary
+from dslp_tui.screens.host import BoardHost, NodeData
 from dslp_tui.screens.render import plain, to_text
+from dslp_tui.screens.status_bar import StatusBar, StatusInfo
 from dslp_tui.text import clean
 
 NARROW = 100  # below this width the detail pane goes under the tree
 TOO_SMALL = (40, 12)
 
 
-@dataclass(frozen=True)
-class NodeData:
-    """What a tree line stands for: an issue, a kind group under an Ask, or the unlinked group."""
-
-    key: str
-    number: int | None = None  # the issue on this line, if any
-    ask: int | None = None  # the Ask this line belongs to, if any
+__all__ = ["BOARD_ACTIONS", "BoardAction", "BoardScreen", "BoardTree", "NodeData"]
 
 
 @dataclass(frozen=True)
@@ -131,10 +134,16 @@ class BoardTree(Tree[NodeData]):
 class BoardScreen(Screen[None]):
     BINDINGS = [Binding(a.key, a.action, a.short, show=a.footer, id=a.id, tooltip=a.description) for a in BOARD_ACTIONS]
 
-    def __init__(self, ascii_only: bool = False) -> None:
+    def __init__(self, host: BoardHost, ascii_only: bool = False) -> None:
         super().__init__()
+        self.host = host
         self.glyphs = ASCII if ascii_only else UNICODE
         self.board: Board | None = None
+        self.runs: dict[int, RunSummary] | None = None  # each issue's runs summary, once runs are read
+        # Comments by issue, with the issue's (updated_at, comment count) they were read for.
+        self._comments: dict[int, tuple[tuple[float | None, int], list[Comment] | str]] = {}
+        self._shown: int | None = None  # the issue the detail pane shows
+        self._pending: str | None = None  # the line to put the cursor on once the new tree is laid out
         self._detail_timer: Timer | None = None
         self._filter_timer: Timer | None = None
         self._groups: dict[str, Group] = {}
@@ -148,7 +157,7 @@ class BoardScreen(Screen[None]):
         self.detail_source = ""  # the Markdown the detail pane shows (cleaned of escapes)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status-bar")
+        yield StatusBar(id="status-bar")
         with Horizontal(id="panes"):
             with Vertical(id="board-pane"):
                 yield BoardTree(Text("Board"), id="board")
@@ -156,6 +165,7 @@ class BoardScreen(Screen[None]):
             with VerticalScroll(id="detail-pane"):
                 yield Static(id="detail-facts")
                 yield Static(id="detail-body")
+                yield Static(id="detail-comments")
         yield Static(
             f"This terminal is too small; dslp-tui needs at least {TOO_SMALL[0]}×{TOO_SMALL[1]}.", id="too-small"
         )
@@ -181,16 +191,18 @@ class BoardScreen(Screen[None]):
 
     # --- showing the board --------------------------------------------------------------------
 
-    def set_status(self, text: Text) -> None:
-        self.query_one("#status-bar", Static).update(text)
+    def show_status(self, info: StatusInfo) -> None:
+        self.query_one(StatusBar).show(info)
 
-    def show_board(self, board: Board, filtered: bool = False) -> None:
-        """Redraw the tree for ``board``, keeping what was expanded and where the cursor was.
+    def show_board(self, board: Board, filtered: bool = False, runs: dict[int, RunSummary] | None = None) -> None:
+        """Redraw the tree for ``board``, keeping what was expanded and where the cursor was,
+        and repaint the detail pane from it (the cursor may not move: the facts still change).
 
-        While a filter is on, every group that has matches is expanded.
+        While a filter is on, every group that has matches is expanded. ``runs``: each
+        issue's runs summary, once runs are read.
         """
         tree = self.query_one(BoardTree)
-        selected = tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None
+        selected = self._pending or (tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None)
         if self._expanded is None:
             small = sum(len(g.rows()) for g in board.groups) < 200
             self._expanded = {
@@ -201,6 +213,7 @@ class BoardScreen(Screen[None]):
             self._expanded |= {f"{g.key}/{kind}" for g in board.groups for kind in g.children}
         self._filtered = filtered
         self.board = board
+        self.runs = runs
         width = self._title_width()
         self._groups = {}
         self._kinds = {}
@@ -216,11 +229,26 @@ class BoardScreen(Screen[None]):
         target = self._find(tree.root, selected) if selected else None
         if target is None and tree.root.children:
             target = tree.root.children[0]
-        if target is not None:
+        if target is not None and target.data is not None:
             # The new nodes get their line numbers on the next refresh: move the cursor then.
-            self.call_after_refresh(tree.move_cursor, target)
+            # Until then the cursor is nowhere: a board drawn meanwhile keeps this selection.
+            self._pending = target.data.key
+            self.call_after_refresh(self._select)
         else:
             self._show_detail(None)
+
+    def _select(self) -> None:
+        """Put the cursor on the pending selection and repaint the details from the board shown
+        now: the cursor may land on the same line, which highlights nothing new."""
+        key, self._pending = self._pending, None
+        tree = self.query_one(BoardTree)
+        node = self._find(tree.root, key) if key is not None else None
+        if node is None:
+            return
+        tree.move_cursor(node)
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._show_detail(node.data)
 
     def _is_expanded(self, key: str) -> bool:
         return self._filtered or key in (self._expanded or ())
@@ -272,7 +300,7 @@ class BoardScreen(Screen[None]):
         for row in rows:
             node.add_leaf(self._row_label(row, width - 2, pulls), NodeData(f"issue-{row.number}", row.number, ask))
 
-    def _cached_label(self, key: tuple, row: Row, make: Callable[[], Text]) -> Text:
+    def _cached_label(self, key: tuple[object, ...], row: Row, make: Callable[[], Text]) -> Text:
         hit = self._labels.get(key) or self._old_labels.get(key)
         if hit is None or hit[0] is not row:
             hit = (row, make())
@@ -280,14 +308,18 @@ class BoardScreen(Screen[None]):
         return hit[1]
 
     def _row_label(self, row: Row, width: int, pulls: bool) -> Text:
+        runs = self.runs
         return self._cached_label(
-            ("row", id(row), width, pulls), row, lambda: to_text(row_segments(row, self.glyphs, width, pulls))
+            ("row", id(row), width, pulls, id(runs)),
+            row,
+            lambda: to_text(row_segments(row, self.glyphs, width, pulls, runs)),
         )
 
     def _ask_label(self, group: Group, width: int) -> Text:
         assert group.ask is not None
-        key = ("ask", id(group.ask), width, group.open_children())
-        return self._cached_label(key, group.ask, lambda: to_text(ask_segments(group, self.glyphs, width)))
+        runs = self.runs
+        key = ("ask", id(group.ask), width, group.open_children(), id(runs))
+        return self._cached_label(key, group.ask, lambda: to_text(ask_segments(group, self.glyphs, width, runs)))
 
     def _fill_on_expand(self, node: TreeNode[NodeData]) -> None:
         """Add the children of a group the first time it is expanded."""
@@ -357,9 +389,12 @@ class BoardScreen(Screen[None]):
             facts.update(plain(self._empty_hint(data), "dim"))
             self.detail_source = ""
             body.update("")
+            self._shown = None
+            self.query_one("#detail-comments", Static).update("")
             return
-        next_branch = self.app.branch_name_for(row.issue) if not row.branches else None
-        lines = detail_lines(row, self.board, self.glyphs, next_branch)
+        next_branch = self.host.branch_name_for(row.issue) if not row.branches else None
+        summary = self.runs.get(row.number) if self.runs is not None else None
+        lines = detail_lines(row, self.board, self.glyphs, next_branch, summary)
         facts.update(Text("\n").join(to_text(line) for line in lines))
         # Rich's Markdown renders into one widget: fast even for an Ask listing hundreds of
         # children (Textual's Markdown widget builds a widget per block). No hyperlinks:
@@ -371,6 +406,32 @@ class BoardScreen(Screen[None]):
 
         body.update(RichMarkdown(self.detail_source, hyperlinks=False))
         self.query_one("#detail-pane").border_title = f"#{row.number}"
+        self._shown = row.number
+        self._paint_comments(row)
+
+    # --- comments: read lazily, for the selected issue only -----------------------------------
+
+    def _paint_comments(self, row: Row) -> None:
+        """Show the row's comments if they were read for the issue as it is now; else ask for them."""
+        known = self._comments.get(row.number)
+        if known is None or known[0] != (row.issue.updated_at, row.issue.comments):
+            self.query_one("#detail-comments", Static).update(plain("Comments: loading…", "dim"))
+            self.host.load_comments(row.number)
+            return
+        self.query_one("#detail-comments", Static).update(_comments_view(known[1]))
+
+    def show_comments(self, number: int, comments: list[Comment] | str) -> None:
+        """Comments read for issue ``number`` (or why they could not be: one line)."""
+        row = self.board.row(number) if self.board is not None else None
+        if row is None:
+            return
+        self._comments[number] = ((row.issue.updated_at, row.issue.comments), comments)
+        if self._shown == number:
+            self.query_one("#detail-comments", Static).update(_comments_view(comments))
+
+    def forget_comments(self, number: int) -> None:
+        """Issue ``number`` has a new comment: read them again when it is shown next."""
+        self._comments.pop(number, None)
 
     def _empty_hint(self, data: NodeData | None) -> str:
         if self.board is not None and not self.board.groups:
@@ -385,35 +446,35 @@ class BoardScreen(Screen[None]):
 
     @on_top
     def action_new_issue(self, template_id: str) -> None:
-        self.app.open_issue_form(template_id, self.selected)
+        self.host.new_issue(template_id, self.selected)
 
     @on_top
     def action_pick_child(self) -> None:
-        self.app.pick_child(self.selected)
+        self.host.pick_child(self.selected)
 
     @on_top
     def action_start_branch(self) -> None:
-        self.app.start_branch(self.selected)
+        self.host.start_branch(self.selected)
 
     @on_top
     def action_set_status(self) -> None:
-        self.app.choose_status(self.selected)
+        self.host.choose_status(self.selected)
 
     @on_top
     def action_comment(self) -> None:
-        self.app.write_comment(self.selected)
+        self.host.write_comment(self.selected)
 
     @on_top
     def action_open_close(self) -> None:
-        self.app.open_close(self.selected)
+        self.host.open_close(self.selected)
 
     @on_top
     def action_refresh(self) -> None:
-        self.app.refresh_board()
+        self.host.reload_board()
 
     @on_top
     def action_help(self) -> None:
-        self.app.show_help()
+        self.host.show_help()
 
     @on_top
     def action_quit(self) -> None:
@@ -421,7 +482,7 @@ class BoardScreen(Screen[None]):
 
     @on_top
     def action_toggle_closed(self) -> None:
-        self.app.toggle_closed()
+        self.host.toggle_closed()
 
     @on_top
     def action_toggle_detail(self) -> None:
@@ -448,9 +509,9 @@ class BoardScreen(Screen[None]):
         if self._filter_timer is not None:
             self._filter_timer.stop()
         value = event.value
-        if value == self.app.query_text:  # already shown (escape applies "" at once): no second redraw
+        if value == self.host.query_text:  # already shown (escape applies "" at once): no second redraw
             return
-        self._filter_timer = self.set_timer(0.15, lambda: self.app.set_filter(value))
+        self._filter_timer = self.set_timer(0.15, lambda: self.host.set_filter(value))
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
@@ -466,5 +527,20 @@ class BoardScreen(Screen[None]):
                 self._filter_timer.stop()
             field.value = ""
             field.display = False
-            self.app.set_filter("")
+            self.host.set_filter("")
             self.query_one(BoardTree).focus()
+
+
+def _comments_view(comments: list[Comment] | str) -> RenderableType:
+    """Each comment's author and time, then its body as Markdown (links not clickable), newest last."""
+    if isinstance(comments, str):
+        return plain(f"Comments not loaded: {comments}", "warning")
+    if not comments:
+        return plain("No comments yet · w writes one", "dim")
+    from rich.markdown import Markdown as RichMarkdown
+
+    parts: list[RenderableType] = [plain(f"Comments ({len(comments)})", "heading")]
+    for header, body in comment_lines(comments):
+        parts.append(Text("\n").join([Text(""), to_text(header)]))
+        parts.append(RichMarkdown(body, hyperlinks=False))
+    return RenderGroup(*parts)

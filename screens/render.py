@@ -23,6 +23,7 @@ STYLES: dict[str, Style] = {
     "status.on_hold": Style(color="yellow"),
     "status.blocked": Style(color="dark_orange"),
     "branch": Style(color="magenta"),
+    "metric": Style(color="blue"),
     "pull.open": Style(color="green"),
     "pull.draft": Style(color="bright_black", italic=True),
     "pull.merged": Style(color="magenta", bold=True),

@@ -91,6 +91,7 @@ def test_a_bare_machine_gets_git_venv_and_tmux_from_one_apt_update(tmp_path: Pat
         "python -m pytest",
         "ruff check .",
         "ruff format --check .",
+        "python .ci/typecheck.py",
     ]
 
 

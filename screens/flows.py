@@ -1,0 +1,262 @@
+"""The board's multi-step flows: forms, pickers and questions, then one write each.
+
+Moved out of the app so the app keeps only the workspace, the workers and the messages.
+Each flow asks what it needs (a dialog), hands one :class:`~dslp_tui.workspace.Workspace`
+operation to :meth:`DslpApp.write` (a worker, serialised per tracker) and turns the
+structured result it returns (an ``Issue``, a ``Comment``, a ``StartResult``) into a message.
+Failures: an expected error is its own message; anything else is a bug (``bugs.describe``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from dslp_tui.board import Row
+from dslp_tui.bugs import describe
+from dslp_tui.drafts import CommentDrafts, has_content, with_identity
+from dslp_tui.model import Comment, Issue, IssueDraft
+from dslp_tui.process import STATUS_KEYS, Kind, template
+from dslp_tui.screens.host import NodeData
+from dslp_tui.sources.git import StartResult
+from dslp_tui.text import one_line
+from dslp_tui.tracker import PartiallyFiled
+from dslp_tui.workspace import NeedsConfirmation, Workspace
+
+if TYPE_CHECKING:
+    from dslp_tui.app import DslpApp
+
+
+class Flows:
+    """The flows behind the board's keys; ``app`` runs their writes and shows their results."""
+
+    def __init__(self, app: DslpApp) -> None:
+        self.app = app
+        self.comment_drafts = CommentDrafts()
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _selected_row(self, selected: NodeData | None) -> Row | None:
+        board = self.app.board
+        row = board.row(selected.number) if (board and selected and selected.number) else None
+        if row is None:
+            self.app.notify("Select an issue first.", severity="warning")
+        return row
+
+    def _loaded(self) -> Workspace | None:
+        if self.app.workspace is None or self.app.snapshot is None:
+            self.app.notify("The board is still loading; try again in a moment.", severity="warning")
+            return None
+        return self.app.workspace
+
+    # --- new issues -----------------------------------------------------------------------------
+
+    def pick_child(self, selected: NodeData | None) -> None:
+        ask = selected.ask if selected is not None else None
+        if ask is None:
+            self.app.notify("Select an Ask, or an issue under one, first.", severity="warning")
+            return
+        from dslp_tui.screens.pickers import CHILD_TEMPLATES, Picker
+
+        board = self.app.board
+        row = board.row(ask) if board else None
+        title = f"New issue under #{ask} {one_line(row.issue.title)}" if row else f"New issue under #{ask}"
+
+        def chosen(template_id: str | None) -> None:
+            if template_id:
+                self.new_issue(template_id, selected)
+
+        self.app.push_screen(Picker(title, CHILD_TEMPLATES), chosen)
+
+    def new_issue(self, template_id: str, selected: NodeData | None) -> None:
+        from dslp_tui.screens.issue_form import FormResult, IssueForm
+
+        workspace = self._loaded()
+        snapshot = self.app.snapshot
+        if workspace is None or snapshot is None:
+            return
+        tpl = template(template_id)
+        parent = None if tpl.kind is Kind.ASK or selected is None else selected.ask
+        issues = snapshot.issues
+        asks = [(i.number, i.title) for i in issues if i.kind is Kind.ASK and i.state == "open"]
+        experiments = [
+            (i.number, i.title) for i in issues if i.kind is Kind.EXPERIMENT and (parent is None or i.parent == parent)
+        ]
+        drafts = workspace.drafts
+        draft = drafts.load(tpl.id, parent)
+        if draft is not None and draft.filed_as is not None:
+            self._offer_link_retry(workspace, draft)
+            return
+        # The form's draft keeps its identity, so filing it discards this draft and no other.
+        identity = with_identity(draft or IssueDraft(template=tpl.id, title="", parent=parent)).draft_id
+
+        def done(result: FormResult | None) -> None:
+            if result is None:
+                return
+            own = replace(result.draft, draft_id=identity)
+            if result.discarded:
+                if draft is not None:
+                    drafts.discard(draft)  # the draft this form resumed
+                self.app.notify("Draft discarded.", timeout=4)
+            elif result.submitted:
+                self.create_issue(own)
+            elif has_content(own, tpl):
+                path = drafts.save(own)
+                self.app.notify(f"Draft kept ({path.name}); open the same form to resume it.", timeout=4)
+            else:
+                drafts.discard(own)
+
+        self.app.push_screen(IssueForm(tpl, asks, experiments, draft, parent, resumed=draft is not None), done)
+
+    def _offer_link_retry(self, workspace: Workspace, draft: IssueDraft) -> None:
+        """A draft whose issue exists already (only its link failed): retry the link, never refile."""
+        from dslp_tui.screens.pickers import Picker
+
+        number, parent = draft.filed_as, draft.parent
+        choices = [
+            ("retry", f"Retry linking #{number} to #{parent} (no new issue)"),
+            ("forget", f"Forget this draft (#{number} stays as it is)"),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "retry":
+                self.create_issue(draft)
+            elif choice == "forget":
+                workspace.drafts.discard(draft)
+
+        self.app.push_screen(Picker(f"#{number} was created from this draft, but linking it failed", choices), chosen)
+
+    def create_issue(self, draft: IssueDraft) -> None:
+        draft = with_identity(draft)
+
+        def created(issue: Issue) -> None:
+            self.app.notify(f"Created #{issue.number} {one_line(issue.title)}", title="New issue", timeout=5)
+
+        self.app.write(
+            "new issue", lambda workspace: workspace.create_issue(draft), created, lambda e: self._not_created(draft, e)
+        )
+
+    def _not_created(self, draft: IssueDraft, error: BaseException) -> None:
+        workspace = self.app.workspace
+        where = workspace.drafts.where(draft) if workspace is not None else None
+        if isinstance(error, PartiallyFiled):
+            title, then = f"#{error.number} created, not linked", "open the same form to retry the link"
+        else:
+            title, then = "Issue not created", "open the same form to resume it"
+        kept = (
+            f"Your draft is kept in {where}; {then}."
+            if where is not None and where.exists()
+            else "Your draft could not be kept."
+        )
+        self.app.notify(f"{describe(error)}\n{kept}", title=title, severity="error", timeout=12)
+
+    # --- status labels, comments, close and reopen -------------------------------------------
+
+    def choose_status(self, selected: NodeData | None) -> None:
+        row = self._selected_row(selected)
+        if row is None:
+            return
+        from dslp_tui.screens.pickers import Picker
+
+        config = self.app.config
+        options = [(key, config.label(key)) for key in STATUS_KEYS] + [("none", "(no status label)")]
+        number = row.number
+
+        def chosen(key: str | None) -> None:
+            if key:
+                self.set_status(number, None if key == "none" else key)
+
+        self.app.push_screen(Picker(f"Status of #{number} {one_line(row.issue.title)}", options), chosen)
+
+    def set_status(self, number: int, key: str | None) -> None:
+        label = self.app.config.label(key) if key else "no status label"
+
+        def done(issue: Issue) -> None:
+            self.app.notify(f"#{issue.number}: {label}", title="Status", timeout=5)
+
+        self.app.write("status", lambda workspace: workspace.set_status(number, key), done)
+
+    def write_comment(self, selected: NodeData | None) -> None:
+        row = self._selected_row(selected)
+        if row is None:
+            return
+        from dslp_tui.screens.comment_form import CommentForm
+
+        number = row.number
+
+        def done(result: tuple[str, bool] | None) -> None:
+            if result is None:
+                return
+            body, submitted = result
+            self.comment_drafts.keep(number, body)
+            if submitted:
+                self.send_comment(number, body)
+
+        form = CommentForm(f"Comment on #{number} {one_line(row.issue.title)}", self.comment_drafts.text(number))
+        self.app.push_screen(form, done)
+
+    def send_comment(self, number: int, body: str) -> None:
+        """Send through ``Workspace.comment`` (an empty TL;DR is refused); the text is kept until sent."""
+
+        def sent(comment: Comment) -> None:
+            self.comment_drafts.sent(number)
+            self.app.comment_sent(number)
+            self.app.notify(f"Commented on #{number}", title="Comment", timeout=5)
+
+        def failed(error: BaseException) -> None:
+            self.app.notify(
+                f"{describe(error)}\nYour text is kept: press w on #{number} to send it again.",
+                title="Comment not sent",
+                severity="error",
+                timeout=12,
+            )
+
+        self.app.write("comment", lambda workspace: workspace.comment(number, body), sent, failed)
+
+    def open_close(self, selected: NodeData | None) -> None:
+        row = self._selected_row(selected)
+        if row is None:
+            return
+        number, state = row.number, "open" if row.issue.state == "closed" else "closed"
+
+        def done(issue: Issue) -> None:
+            did = "closed" if issue.state == "closed" else "reopened"
+            self.app.notify(f"#{issue.number} {did} (o again to undo)", title=did.capitalize(), timeout=5)
+
+        what = "close" if state == "closed" else "reopen"
+        self.app.write(what, lambda workspace: workspace.set_state(number, state), done)
+
+    # --- branches -------------------------------------------------------------------------------
+
+    def start_branch(self, selected: NodeData | None) -> None:
+        if selected is None or selected.number is None:
+            self.app.notify("Select an issue first.", severity="warning")
+            return
+        self.start_work(selected.number, {})
+
+    def start_work(self, number: int, confirmed: dict[str, bool]) -> None:
+        """``b``: start work; a closed issue or a bisect asks first, and a yes retries with that
+        option confirmed (keeping the ones confirmed before)."""
+
+        def done(result: StartResult) -> None:
+            message = "\n".join([result.branch, *(one_line(note) for note in result.notes)])
+            self.app.notify(message, title="Branch", timeout=5)
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, NeedsConfirmation):
+                self.app.report_failure("branch", error)
+                return
+            option = error.option
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.start_work(number, {**confirmed, option: True})
+
+            from dslp_tui.screens.confirm import Confirm
+
+            question = f"{describe(error)}."
+            self.app.push_screen(Confirm(f"Start work on #{number}?", question, "Start anyway"), answered)
+
+        self.app.write(
+            "branch", lambda workspace: workspace.start_work(number, **confirmed), done, failed, ("tracker", "git")
+        )
