@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.message import Message
 from textual.screen import Screen
 
@@ -32,6 +32,7 @@ from dslp_tui.model import Issue, IssueDraft, Snapshot
 from dslp_tui.process import Kind, template
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardScreen, NodeData
 from dslp_tui.screens.render import STYLES
+from dslp_tui.screens.typeahead import TypeAheadApp
 from dslp_tui.text import one_line
 from dslp_tui.tracker import PartiallyFiled
 
@@ -63,7 +64,7 @@ class Failed(Message):
         self.error = error
 
 
-class DslpApp(App[int]):
+class DslpApp(TypeAheadApp[int]):
     CSS_PATH = Path(screens_package.__file__).parent / "styles.tcss"
     TITLE = "dslp-tui"
     ENABLE_COMMAND_PALETTE = True
@@ -100,6 +101,10 @@ class DslpApp(App[int]):
         await self.push_screen(self.board_screen)
         self._update_status()
         self.refresh_board()
+
+    def keys_ready(self) -> bool:
+        """Typed keys wait for the fresh board (``a`` needs the workspace), or for its failure."""
+        return self.last_error is not None or (self.workspace is not None and self.snapshot is not None)
 
     # --- workers ------------------------------------------------------------------------------
 
@@ -145,6 +150,7 @@ class DslpApp(App[int]):
             self.call_after_refresh(message.painted.set)
         if message.cached_at is None:
             self.call_after_refresh(self._settle_garbage)
+            self.call_after_refresh(self.release_keys)
 
     def _settle_garbage(self) -> None:
         """Take what a fresh board leaves alive out of the garbage collector's way.
@@ -171,6 +177,7 @@ class DslpApp(App[int]):
             self._wait_for_rate_limit(reset_at)
         self._update_status()
         self.notify(text, title=f"{message.what.capitalize()} failed", severity="error", timeout=10)
+        self.release_keys()
 
     def _wait_for_rate_limit(self, reset_at: float) -> None:
         """Count down to the reset visibly, then refresh; the board stays usable meanwhile."""
