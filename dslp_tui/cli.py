@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from dslp_tui import __version__
 from dslp_tui.config import ConfigError, load_config
 from dslp_tui.errors import EXIT_FAILED, EXIT_USAGE, DslpError
+from dslp_tui.terminal import board_input
 
 if TYPE_CHECKING:
     from dslp_tui.model import Snapshot
@@ -124,7 +125,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        status = _run(args)
+        with board_input(wanted=_opens_board(args)):
+            status = _run(args)
         _flush_stdout()  # a closed stdout shows here, not in the interpreter's exit
         return status
     except DslpError as error:  # CliError and every other expected error: one line, its exit status
@@ -137,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_STDOUT_CLOSED
     except Exception as error:  # the last resort: one line, the traceback to a private log
         return _internal_error(error)
+
+
+def _opens_board(args) -> bool:
+    return args.command is None or (args.command == "demo" and not args.no_open)
 
 
 def _run(args) -> int:
