@@ -26,9 +26,9 @@ def board_input(wanted: bool = True) -> Iterator[None]:
     except ImportError:  # not a POSIX terminal
         yield
         return
-    fd = sys.stdin.fileno() if sys.stdin is not None else -1
+    fd = _stdin_fd() if wanted else -1
     saved = None
-    if wanted and fd >= 0 and os.isatty(fd):
+    if fd >= 0 and os.isatty(fd):
         try:
             saved = termios.tcgetattr(fd)
             termios.tcsetattr(fd, termios.TCSANOW, _board_mode(termios, saved))
@@ -40,6 +40,13 @@ def board_input(wanted: bool = True) -> Iterator[None]:
         if saved is not None:
             with suppress(termios.error):
                 termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+
+def _stdin_fd() -> int:
+    try:
+        return sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # no stdin, or one with no descriptor
+        return -1
 
 
 def _board_mode(termios, attrs: list) -> list:
