@@ -35,6 +35,18 @@ def burst(app: DslpApp, *chunks: str) -> None:
 KEY_NAMES = {"tab", "enter", "ctrl+s", "escape"}
 
 
+async def until(pilot, fact, timeout: float = 20) -> None:
+    """Wait on a fact, not a guess: the keys are applied at the app's pace (a loaded machine's)."""
+    for _ in range(int(timeout / 0.05)):
+        if fact():
+            return
+        await pilot.pause(0.05)
+
+
+def filed(repo: Path, number: int) -> bool:
+    return number in {i.number for i in LocalTracker.for_git_dir(repo / ".git").list_issues()}
+
+
 async def test_a_tab_in_a_burst_moves_to_the_next_field(demo: Path) -> None:
     app = build_app(demo)
     async with app.run_test(size=SIZE) as pilot:
@@ -42,7 +54,7 @@ async def test_a_tab_in_a_burst_moves_to_the_next_field(demo: Path) -> None:
         await pilot.press("a")
         assert isinstance(app.screen, IssueForm)
         burst(app, "abc", "tab", "def")
-        await settle(pilot)
+        await until(pilot, lambda: "def" in app.screen.query_one("#section-0", TextArea).text)
         form = app.screen
         assert form.query_one("#title", Input).value == "abc"
         section = form.query_one("#section-0", TextArea)
@@ -55,7 +67,7 @@ async def test_a_burst_that_opens_the_filter_types_into_it(demo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         burst(app, "/", "zzqq")  # q is quit on the board: it must reach the filter instead
-        await settle(pilot)
+        await until(pilot, lambda: app.query_text == "zzqq" or not app.is_running)
         assert app.is_running and isinstance(app.screen, BoardScreen)
         assert app.screen.query_one("#filter", Input).value == "zzqq"
         assert app.query_text == "zzqq"
@@ -66,7 +78,7 @@ async def test_keys_typed_before_the_board_is_ready_are_applied_in_order(demo: P
     async with app.run_test(size=SIZE) as pilot:
         assert app.workspace is None or app.snapshot is None  # typed before the board could act
         burst(app, "a", "Early idea", "tab", "Fewer tickets", "ctrl+s")
-        await settle(pilot)
+        await until(pilot, lambda: filed(demo, 13))
         created = LocalTracker.for_git_dir(demo / ".git").get_issue(13)
         assert created.title == "Early idea"
         assert "### Desired Outcome\n\nFewer tickets" in created.body
