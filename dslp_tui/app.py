@@ -103,7 +103,7 @@ class DslpApp(TypeAheadApp[int]):
         self.refresh_board()
 
     def keys_ready(self) -> bool:
-        """Typed keys wait for the fresh board (``a`` needs the workspace), or for its failure."""
+        """Typed keys wait for the open workspace and a board (``a`` needs both), or for a failure."""
         return self.last_error is not None or (self.workspace is not None and self.snapshot is not None)
 
     # --- workers ------------------------------------------------------------------------------

@@ -125,8 +125,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        with board_input(wanted=_opens_board(args)):
-            status = _run(args)
+        status = _run(args)
         _flush_stdout()  # a closed stdout shows here, not in the interpreter's exit
         return status
     except DslpError as error:  # CliError and every other expected error: one line, its exit status
@@ -139,10 +138,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_STDOUT_CLOSED
     except Exception as error:  # the last resort: one line, the traceback to a private log
         return _internal_error(error)
-
-
-def _opens_board(args) -> bool:
-    return args.command is None or (args.command == "demo" and not args.no_open)
 
 
 def _run(args) -> int:
@@ -263,9 +258,10 @@ def _workspace(root: Path):
 
 
 def _open_board(root: Path, ascii_only: bool) -> int:
-    from dslp_tui.app import run_app
+    with board_input():  # before Textual is even imported: keys typed meanwhile are kept as typed
+        from dslp_tui.app import run_app
 
-    return run_app(root, ascii_only=ascii_only)
+        return run_app(root, ascii_only=ascii_only)
 
 
 # --- status -----------------------------------------------------------------------------------
