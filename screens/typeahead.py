@@ -22,7 +22,6 @@ Pastes are queued with the keys, so they keep their place in what was typed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from typing import Generic, TypeVar
 
@@ -33,7 +32,7 @@ from textual.message_pump import MessagePump
 ReturnType = TypeVar("ReturnType")
 
 SETTLE_ROUNDS = 8  # a widget that never goes quiet (a blinking cursor) must not hold keys forever
-HOP_TIMEOUT = 2.0  # a node closed while a key was on it must not wedge the queue
+CLOSED_CHECK = 0.5  # how often a wait looks whether its node has closed meanwhile
 
 
 class TypeAheadApp(App[ReturnType], Generic[ReturnType]):
@@ -83,20 +82,33 @@ class TypeAheadApp(App[ReturnType], Generic[ReturnType]):
                     await self._after(node)
 
     async def _settle(self) -> None:
-        """Wait until the screen and the focused widget have nothing left to process."""
-        for _ in range(SETTLE_ROUNDS):
+        """Wait until the screen is mounted and it and the focused widget have nothing left to do."""
+        rounds = 0
+        while True:
             screen = self.screen
             nodes: list[MessagePump] = [self, screen]
             if self.focused is not None:
                 nodes.extend(self.focused.ancestors_with_self)
-            if screen.is_mounted and all(node.message_queue_size == 0 for node in nodes):
+            quiet = all(node.message_queue_size == 0 for node in nodes)
+            if (screen.is_mounted and (quiet or rounds >= SETTLE_ROUNDS)) or _closed(screen) or self._exit:
                 return
+            rounds += 1
             for node in nodes:
                 await self._after(node)
 
     async def _after(self, node: MessagePump) -> None:
-        """Return once ``node`` has processed every message queued on it before now."""
+        """Return once ``node`` has processed every message queued on it before now (or closed).
+
+        Never on a clock: on a loaded machine a screen may take seconds to mount, and handing
+        the next key over early is exactly the misrouting this module exists to prevent.
+        """
         done = asyncio.get_running_loop().create_future()
-        if node.call_later(lambda: done.done() or done.set_result(None)):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done, HOP_TIMEOUT)
+        if not node.call_later(lambda: done.done() or done.set_result(None)):
+            return  # closed: nothing more will happen there
+        while not done.done() and not _closed(node) and not self._exit:
+            await asyncio.wait([done], timeout=CLOSED_CHECK)
+
+
+def _closed(node: MessagePump) -> bool:
+    """A node that is closing drops its queue, so a callback posted to it may never run."""
+    return bool(getattr(node, "_closing", False) or getattr(node, "_closed", False))

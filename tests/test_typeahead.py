@@ -75,9 +75,13 @@ async def test_a_burst_that_opens_the_filter_types_into_it(demo: Path) -> None:
 
 async def test_keys_typed_before_the_board_is_ready_are_applied_in_order(demo: Path) -> None:
     app = build_app(demo)
+    app._lock.acquire()  # the first load waits on it: the keys are surely typed before the board is ready
     async with app.run_test(size=SIZE) as pilot:
-        assert app.workspace is None or app.snapshot is None  # typed before the board could act
+        assert app.workspace is None
         burst(app, "a", "Early idea", "tab", "Fewer tickets", "ctrl+s")
+        await until(pilot, lambda: len(app._typed) == 1 + 10 + 1 + 13 + 1)  # every key held, none lost
+        assert len(app._typed) == 26
+        app._lock.release()
         await until(pilot, lambda: filed(demo, 13))
         created = LocalTracker.for_git_dir(demo / ".git").get_issue(13)
         assert created.title == "Early idea"
