@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.markup import escape as escape_markup
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -45,6 +45,7 @@ from dslp_tui.screens.board import BOARD_ACTIONS, BoardAction, BoardScreen
 from dslp_tui.screens.flows import Flows
 from dslp_tui.screens.host import NodeData
 from dslp_tui.screens.status_bar import StatusInfo
+from dslp_tui.screens.typeahead import TypeAheadApp
 from dslp_tui.text import clean, one_line
 from dslp_tui.tracker import RateBudget, RateLimited
 from dslp_tui.workspace import GitPart, IssuesPart, merge_snapshot
@@ -113,7 +114,7 @@ class Failed(Message):
         self.source = source or what
 
 
-class DslpApp(App[int]):
+class DslpApp(TypeAheadApp[int]):
     CSS_PATH = Path(screens_package.__file__).parent / "styles.tcss"
     TITLE = "dslp-tui"
     ENABLE_COMMAND_PALETTE = True
@@ -159,6 +160,11 @@ class DslpApp(App[int]):
         self._update_status()
         self.call_after_refresh(self._first_frame.set)
         self.refresh_board()
+
+    def keys_ready(self) -> bool:
+        """Typed keys wait for the open workspace and the tracker's issues (``a`` needs both),
+        or for a failure (then they act on what is there and say why not)."""
+        return bool(self._errors) or (self.workspace is not None and self._issues is not None)
 
     def notify(
         self,
@@ -272,6 +278,7 @@ class DslpApp(App[int]):
             del self._errors[key]  # a fresh board: the failures of earlier loads and writes are history
         self._fresh()
         self.call_after_refresh(self._settle_garbage)
+        self.call_after_refresh(self.release_keys)
 
     def on_branches_loaded(self, message: BranchesLoaded) -> None:
         self._git = message.part
@@ -344,6 +351,7 @@ class DslpApp(App[int]):
         self._update_status()
         if not shown:  # the tracker and git failing for one reason (no repository): one toast
             self.notify(text, title=f"{what.capitalize()} failed", severity="error", timeout=10)
+        self.release_keys()
 
     def _wait_for_rate_limit(self, reset_at: float) -> None:
         """Count down to the reset visibly, then refresh; the board stays usable meanwhile."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from dslp_tui import __version__
 from dslp_tui.config import ConfigError, load_config
 from dslp_tui.errors import EXIT_FAILED, EXIT_USAGE, DslpError
+from dslp_tui.terminal import board_input
 
 if TYPE_CHECKING:
     from dslp_tui.model import Snapshot
@@ -257,9 +258,10 @@ def _workspace(root: Path):
 
 
 def _open_board(root: Path, ascii_only: bool) -> int:
-    from dslp_tui.app import run_app
+    with board_input():  # before Textual is even imported: keys typed meanwhile are kept as typed
+        from dslp_tui.app import run_app
 
-    return run_app(root, ascii_only=ascii_only)
+        return run_app(root, ascii_only=ascii_only)
 
 
 # --- status -----------------------------------------------------------------------------------

@@ -37,6 +37,10 @@ def test_new_experiment_form_80x24(snap_compare, demo: Path) -> None:
     async def open_form(pilot) -> None:
         await _loaded(pilot)
         await pilot.press("t", *"Gradient boosting v2")
+        for _ in range(400):  # typed keys land at the app's pace: wait on the fact, not a guess
+            if getattr(pilot.app.screen.query("#title").first(None), "value", "") == "Gradient boosting v2":
+                break
+            await pilot.pause(0.05)
         await pilot.pause(0.1)
 
     assert snap_compare(build_app(demo), terminal_size=(80, 24), run_before=open_form)
