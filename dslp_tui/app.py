@@ -515,6 +515,43 @@ class DslpApp(App[int]):
 
         self._write("branch", start)
 
+    # --- runs -----------------------------------------------------------------------------------
+
+    def action_show_runs(self) -> None:
+        """The selected issue's runs (an Ask: its children's) in a table, read in a worker first."""
+        if not self.board_screen.is_active:
+            return  # a board key that arrived under a dialog
+        row = self._selected_row(self.board_screen.selected)
+        if row is None or self.snapshot is None:
+            return
+        snapshot, number, title = self.snapshot, row.number, f"Runs of #{row.number} {one_line(row.issue.title)}"
+
+        def load() -> None:
+            from dslp_tui.runtable import issue_runs
+            from dslp_tui.screens.runs import RunsScreen
+            from dslp_tui.workspace import with_runs
+
+            try:
+                with self._lock:
+                    workspace = self._workspace()
+                    runs = workspace.load_runs(snapshot)
+                found = issue_runs(build_board(with_runs(snapshot, runs), self.config), number, self.config)
+            except Exception as error:  # one line; the board keeps working without runs
+                text = one_line(str(error)) or type(error).__name__
+                self.call_from_thread(self.notify, text, title="Runs failed", severity="error", timeout=10)
+                return
+
+            def history(run_id: str, key: str):
+                return workspace.run_source().metric_history(run_id, key)
+
+            def open_table() -> None:
+                if found is not None and self.board_screen.is_active:
+                    self.push_screen(RunsScreen(title, found.runs, found.goal, history, self.ascii_only))
+
+            self.call_from_thread(open_table)
+
+        self.run_worker(load, thread=True, group="runs", exclusive=True, exit_on_error=False)
+
 
 def _has_content(draft: IssueDraft, tpl) -> bool:
     if draft.title.strip():
