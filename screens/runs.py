@@ -36,7 +36,6 @@ from dslp_tui.screens.render import STYLES
 from dslp_tui.text import one_line
 
 History = Callable[[str, str], list[MetricPoint]]  # (run id, metric) -> its values over steps
-MARK = "mark"  # the column key of the selected/best marks
 
 _FRAME_CSS = """
     width: 95%;
@@ -54,7 +53,10 @@ def _plain(text: str, style: str = "") -> Text:
 class RunsScreen(Modal[None]):
     """The runs table: s or a header click sorts (again: reverses), c columns, space selects, d compares, g graphs."""
 
-    DEFAULT_CSS = f"#runs {{ {_FRAME_CSS} }} #runs DataTable {{ height: 1fr; }} #runs-heading {{ height: auto; }}"
+    DEFAULT_CSS = (
+        "#runs { width: 100%; height: 100%; border: thick $primary; background: $surface; padding: 0; }"
+        " #runs DataTable { height: 1fr; } #runs-heading { height: auto; padding: 0 1; }"
+    )
     BINDINGS = [
         Binding("escape", "close", "Close", id="runs_close"),
         Binding("s", "sort", "Sort", id="runs_sort"),
@@ -112,24 +114,26 @@ class RunsScreen(Modal[None]):
         current = self.highlighted
         self.built = build_table(self.runs, self.goal, self.columns, self.sort_column, self.reverse)
         table.clear(columns=True)
-        table.add_column(Text(""), key=MARK)
         for column in self.built.columns:
             label = _plain(column.label, "" if column.kind == "fixed" else "dim")
             if column == self.sort_column:
                 label.append(" ▼" if self.reverse else " ▲")
             table.add_column(label, key=column.id)
+        named = [i for i, column in enumerate(self.built.columns) if column.id == "run"]
         for line in self.built.rows:
-            style = "number" if line.best else ""
-            table.add_row(
-                self._mark(line.run, line.best), *(_plain(cell, style) for cell in line.cells), key=line.run.id
-            )
+            cells = [_plain(cell, "number" if line.best else "") for cell in line.cells]
+            for index in named:
+                cells[index] = self._run_cell(line.run, line.best)
+            table.add_row(*cells, key=line.run.id)
         if current is not None:
             table.move_cursor(row=table.get_row_index(current.id))
 
-    def _mark(self, run: Run, best: bool) -> Text:
-        text = Text(no_wrap=True, end="")
+    def _run_cell(self, run: Run, best: bool) -> Text:
+        """The run's name after two marks: selected (space) and best."""
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append(self.selected_glyph if run.id in self.selected else " ", STYLES["key"])
         text.append(self.best_glyph if best else " ", STYLES["status.succeeded"])
+        text.append(one_line(run_label(run)), STYLES["number"] if best else "")
         return text
 
     @property
@@ -153,7 +157,7 @@ class RunsScreen(Modal[None]):
 
     @on(DataTable.HeaderSelected)
     def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
-        if self.on_top and event.column_key.value != MARK:
+        if self.on_top:
             self.sort_by(str(event.column_key.value))
 
     def action_sort(self) -> None:
@@ -195,7 +199,7 @@ class RunsScreen(Modal[None]):
             self.selected.append(run.id)
         table = self.query_one(DataTable)
         best = self.built.best is not None and self.built.best.id == run.id
-        table.update_cell(run.id, MARK, self._mark(run, best))
+        table.update_cell(run.id, "run", self._run_cell(run, best))
 
     def action_compare(self) -> None:
         if not self.on_top:
