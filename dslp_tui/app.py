@@ -495,6 +495,11 @@ class DslpApp(TypeAheadApp[int]):
     def open_close(self, selected: NodeData | None) -> None:
         self.flows.open_close(selected)
 
+    def action_show_runs(self) -> None:
+        """``u`` (a board key bound to the app): the selected issue's runs table."""
+        if self.board_screen.is_active:  # not a key that arrived under a dialog
+            self.flows.show_runs(self.board_screen.selected)
+
     def set_filter(self, query: str) -> None:
         self.query_text = query
         self._redraw()

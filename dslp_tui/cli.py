@@ -428,7 +428,8 @@ def _load_runs(workspace, snapshot, *, strict: bool) -> LoadedRuns:
 def _runs(workspace, args) -> int:
     from dslp_tui.board import build_board
     from dslp_tui.report import run_json, summary_json
-    from dslp_tui.rollup import ask_runs, summarize
+    from dslp_tui.rollup import summarize
+    from dslp_tui.runtable import issue_runs
     from dslp_tui.tracker import TrackerError
 
     try:
@@ -437,26 +438,30 @@ def _runs(workspace, args) -> int:
         raise CliError(str(error)) from None
     loaded = _load_runs(workspace, snapshot, strict=True)
     board = build_board(loaded.snapshot, workspace.config)
-    row = board.row(args.number)
-    if row is None:
+    found = issue_runs(board, args.number, workspace.config)
+    if found is None:
         raise CliError(f"issue #{args.number} is not on the board (no such issue, or not a DSLP issue)")
-    ask = next((g.ask.number for g in board.groups if g.ask and (g.ask is row or row in g.rows())), None)
-    runs = ask_runs(row, board.children_of(row.number)) if ask == row.number else row.runs
-    goal = workspace.config.goal(ask)
-    summary = summarize(runs, goal)
-    runs = tuple(sorted(runs, key=lambda r: -r.started_at))
+    row = found.row
+    summary = summarize(found.runs, found.goal)
+    runs = tuple(sorted(found.runs, key=lambda r: -r.started_at))
     if args.json:
         data = {"issue": row.number, "title": row.issue.title, **summary_json(summary), "source": loaded.source}
         data["runs"] = [run_json(r) for r in runs]
         _write(_escape_c1(json.dumps(data, indent=2, ensure_ascii=False)))
         return 0
-    for line in runs_table(row, runs, summary):
+    for line in runs_table(row, runs, summary, "★" if _utf8_stdout() else "*"):
         _say(line)
     return 0
 
 
-def runs_table(row, runs, summary) -> list[str]:
-    """A heading, then one line per run: name, created, duration, status, metrics, differing params."""
+def runs_table(row, runs, summary, best_mark: str = "★") -> list[str]:
+    """A heading, then one line per run: the best marked, the columns of the board's runs table.
+
+    The same columns as the runs screen (see ``runtable.py``: metrics, only the params that
+    differ), less the ones no run has a value in (Compute target and Run type, on MLflow).
+    """
+    from dslp_tui.runtable import blank_columns, build_table, default_columns
+
     goal = summary.goal
     heading = f"#{row.number} {row.issue.title} · {len(runs)} run{'s' if len(runs) != 1 else ''}"
     if summary.best is not None:
@@ -466,42 +471,18 @@ def runs_table(row, runs, summary) -> list[str]:
         heading += f" · {'meets' if summary.meets else 'misses'} {sign} {goal.threshold:g}"
     if not runs:
         return [heading, "No runs yet."]
-    keys = sorted({k for r in runs for k in r.metrics}, key=lambda k: (k != goal.metric, k))
-    differing = [k for k in sorted({k for r in runs for k in r.params}) if len({r.params.get(k) for r in runs}) > 1]
-    table = [["run", "created", "duration", "status", *keys, *differing]]
-    for run in runs:
-        table.append(
-            [
-                run.name or run.id[:8],
-                _created(run.started_at),
-                _duration(run),
-                run.status,
-                *(f"{run.metrics[k]:.4g}" if k in run.metrics else "—" for k in keys),
-                *(run.params.get(k, "—") for k in differing),
-            ]
-        )
+    columns = default_columns(runs, goal)
+    blank = blank_columns(columns, runs)
+    columns = [c for c in columns if c.kind != "fixed" or c not in blank]
+    built = build_table(runs, goal, columns)
+    mark = " " * len(best_mark)
+    table = [[mark, *(c.label.lower() if c.kind == "fixed" else c.label for c in built.columns)]]
+    table += [[best_mark if line.best else mark, *line.cells] for line in built.rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     return [
         heading,
         *("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in table),
     ]
-
-
-def _created(stamp: float) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d %H:%M") if stamp else "—"
-
-
-def _duration(run) -> str:
-    from dslp_tui.report import duration_seconds
-
-    seconds = duration_seconds(run)
-    if seconds is None:
-        return "running" if run.status == "RUNNING" else "—"
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
 
 
 # --- new, branch, demo ------------------------------------------------------------------------

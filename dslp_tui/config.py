@@ -43,6 +43,7 @@ KEY_DEFAULTS: dict[str, str] = {
     "status": "s",
     "comment": "w",
     "open_close": "o",
+    "runs": "u",
     "toggle_closed": "h",
     "toggle_detail": "v",
     "cursor_down": "j",

@@ -66,6 +66,7 @@ BOARD_ACTIONS: tuple[BoardAction, ...] = (
     ),
     BoardAction("comment", "w", "comment", "Comment", "Write a comment (a TL;DR) on the issue"),
     BoardAction("open_close", "o", "open_close", "Close/reopen", "Close the issue, or reopen it"),
+    BoardAction("runs", "u", "app.show_runs", "Runs", "Runs of the issue (an Ask: its children's): compare, graph"),
     BoardAction("filter", "slash", "filter", "Filter", "Filter by text, kind:, label:, state:", True),
     BoardAction("toggle_closed", "h", "toggle_closed", "Closed", "Show or hide closed issues"),
     BoardAction("toggle_detail", "v", "toggle_detail", "Details", "Show or hide the detail pane"),

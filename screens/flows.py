@@ -260,3 +260,44 @@ class Flows:
         self.app.write(
             "branch", lambda workspace: workspace.start_work(number, **confirmed), done, failed, ("tracker", "git")
         )
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def show_runs(self, selected: NodeData | None) -> None:
+        """The selected issue's runs (an Ask: its children's) in a table, read in a worker first.
+
+        Read afresh (the board's runs may still be loading, or be minutes old); a failure is
+        one line and the board keeps working without runs.
+        """
+        row = self._selected_row(selected)
+        snapshot = self.app.snapshot
+        if row is None or snapshot is None:
+            return
+        app, config, ascii_only = self.app, self.app.config, self.app.ascii_only
+        number, title = row.number, f"Runs of #{row.number} {one_line(row.issue.title)}"
+
+        def load() -> None:
+            from dslp_tui.board import build_board
+            from dslp_tui.runtable import issue_runs
+            from dslp_tui.screens.runs import RunsScreen
+            from dslp_tui.workspace import with_runs
+
+            try:
+                workspace = app._open_workspace()
+                runs = workspace.load_runs(snapshot)
+                found = issue_runs(build_board(with_runs(snapshot, runs), config), number, config)
+                source = workspace.run_source()
+            except Exception as error:  # one line (a bug: where its traceback is); the board keeps working
+                app.call_from_thread(app.notify, describe(error), title="Runs failed", severity="error", timeout=10)
+                return
+
+            def history(run_id: str, key: str):
+                return source.metric_history(run_id, key) if source is not None else []
+
+            def open_table() -> None:
+                if found is not None and app.board_screen.is_active:
+                    app.push_screen(RunsScreen(title, found.runs, found.goal, history, ascii_only))
+
+            app.call_from_thread(open_table)
+
+        app.run_worker(load, thread=True, group="runs-table", exit_on_error=False)

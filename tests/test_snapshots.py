@@ -53,3 +53,12 @@ def test_help_120x40(snap_compare, demo: Path) -> None:
         await pilot.pause(0.1)
 
     assert snap_compare(build_app(demo), terminal_size=(120, 40), run_before=open_help)
+
+
+def test_runs_table_120x40(snap_compare, demo: Path) -> None:
+    async def open_runs(pilot) -> None:
+        await _loaded(pilot)
+        await pilot.press("j", "j", "j", "j", "j", "j", "j", "u")  # #5 Gradient boosting baseline: its runs
+        await _loaded(pilot)
+
+    assert snap_compare(build_app(demo), terminal_size=(120, 40), run_before=open_runs)
