@@ -156,6 +156,8 @@ class DslpApp(App[int]):
         self.post_message(Loaded(snapshot))
 
     def on_loaded(self, message: Loaded) -> None:
+        if not self.is_running:  # shutting down: the board's widgets may be gone already
+            return
         self.snapshot = message.snapshot
         self.cached_at = message.cached_at
         if message.cached_at is None:
@@ -184,6 +186,8 @@ class DslpApp(App[int]):
         gc.unfreeze()  # leave the process's collector as it was
 
     def on_failed(self, message: Failed) -> None:
+        if not self.is_running:  # shutting down: nothing left to show it in
+            return
         text = one_line(str(message.error)) or type(message.error).__name__
         self.last_error = f"{message.what}: {text}"
         reset_at = getattr(message.error, "reset_at", None)
@@ -306,6 +310,21 @@ class DslpApp(App[int]):
 
         keys = self.config.keys.get(action.id, action.key)
         return ", ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, as :class:`Palette`: it closes once in a key burst."""
+        from dslp_tui.screens.palette import Palette
+
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The palette's Theme command, with the same guarded palette."""
+        from textual.theme import ThemeProvider
+
+        from dslp_tui.screens.palette import Palette
+
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
