@@ -16,6 +16,8 @@ import importlib
 import os
 import pkgutil
 import random
+import shutil
+import subprocess
 import time
 import unicodedata
 from pathlib import Path
@@ -40,12 +42,29 @@ SEEDS = [int(seed) for seed in os.environ.get("DSLP_STORM_SEEDS", "1 2 3").split
 KEYS_PER_STORM = 2000
 
 
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo built per module (dozens of git commands); each test gets its own copy."""
     from dslp_tui.demo import create_demo
 
+    return create_demo(tmp_path_factory.mktemp("template") / "churn-model")
+
+
+@pytest.fixture
+def demo(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the demo whose origin (a bare repository in its .git) is its own."""
     monkeypatch.chdir(tmp_path)  # anything the storm writes relative to the cwd lands here
-    return create_demo(tmp_path / "churn-model")
+    root = tmp_path / "churn-model"
+    shutil.copytree(demo_template, root, symlinks=True)
+    origin = git(root, "remote", "get-url", "origin")
+    git(root, "remote", "set-url", "origin", origin.replace(str(demo_template), str(root), 1))
+    assert Path(git(root, "remote", "get-url", "origin")).is_relative_to(root)  # pushes stay in this copy
+    return root
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
 
 
 def key_event(key: str) -> events.Key:
@@ -154,6 +173,12 @@ def test_the_storm_uses_every_screens_keys() -> None:
 
 @pytest.mark.parametrize("seed", SEEDS)
 async def test_random_key_storms(demo: Path, seed: int) -> None:
+    """Thousands of the app's keys in bursts of 1 to 30: it survives, and the board still answers.
+
+    Every write lands in the demo copy (its tracker, its git, its own origin) or the test's
+    home (a palette screenshot); the quit keys and the palette's Quit are left out, so an app
+    that ended would have crashed.
+    """
     rng = random.Random(seed)
     keys = storm_keys()
     app = build_app(demo)
