@@ -106,7 +106,7 @@ def storm_keys() -> list[str]:
         for binding in owner.BINDINGS:
             keys.update(k.strip() for k in binding.key.split(","))
     keys |= {"escape", "enter", "tab", "shift+tab", "up", "down", "left", "right", "space", "home", "end"}
-    keys |= {"backspace", "ctrl+s", "ctrl+p"}
+    keys |= {"backspace", "pageup", "pagedown", "ctrl+s", "ctrl+p"}
     keys |= set("xyz")  # typed text
     return sorted(keys - QUIT_KEYS)
 
@@ -259,3 +259,14 @@ async def test_a_refresh_finishing_during_shutdown_does_not_raise(demo: Path, la
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
     assert app._exception is None
+
+
+async def test_paging_the_palette_before_it_is_drawn_does_nothing(demo: Path) -> None:
+    """Found by the storm: ``ctrl+p pagedown`` in one burst paged a list with no lines yet."""
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        burst(app, ["ctrl+p", "pagedown", "ctrl+p", "down", "pageup"])
+        await quiesce(app)
+        assert CommandPalette.is_open(app)
+        await assert_board_answers(app, pilot)
