@@ -313,9 +313,11 @@ class DslpApp(App[int]):
 
     def action_command_palette(self) -> None:
         """Textual's palette, as :class:`Palette`: it closes once in a key burst."""
+        from textual.command import CommandPalette
+
         from dslp_tui.screens.palette import Palette
 
-        if self.use_command_palette and not Palette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(Palette(id="--command-palette"))
 
     def search_themes(self) -> None:

@@ -17,7 +17,7 @@ from textual.css.query import NoMatches
 
 
 class Palette(CommandPalette):
-    def dismiss(self, result: object = None) -> AwaitComplete:
+    def dismiss(self, result: None = None) -> AwaitComplete:
         """Close, unless this palette is not on top (closed already, or covered)."""
         if not self.is_active:
             return AwaitComplete()
@@ -27,7 +27,8 @@ class Palette(CommandPalette):
     async def _gather_commands(self, search_value: str) -> None:
         """Textual's search; one the palette outlived ends quietly, any other error still raises."""
         try:
-            await CommandPalette._gather_commands.__wrapped__(self, search_value)
+            search = CommandPalette._gather_commands.__wrapped__  # type: ignore[attr-defined]  # Textual's, undecorated
+            await search(self, search_value)
         except NoMatches:
             if self.is_active:
                 raise
