@@ -42,17 +42,17 @@ SEEDS = [int(seed) for seed in os.environ.get("DSLP_STORM_SEEDS", "1 2 3").split
 KEYS_PER_STORM = 2000
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One demo built per module (dozens of git commands); each test gets its own copy."""
-    from dslp_tui.demo import create_demo
-
-    return create_demo(tmp_path_factory.mktemp("template") / "churn-model")
+_TEMPLATE: list[Path] = []  # the demo, built once (dozens of git commands); each test gets a copy
 
 
 @pytest.fixture
-def demo(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def demo(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh copy of the demo whose origin (a bare repository in its .git) is its own."""
+    from dslp_tui.demo import create_demo
+
+    if not _TEMPLATE:  # built under the first test's isolated git environment (conftest)
+        _TEMPLATE.append(create_demo(tmp_path_factory.mktemp("template") / "churn-model"))
+    demo_template = _TEMPLATE[0]
     monkeypatch.chdir(tmp_path)  # anything the storm writes relative to the cwd lands here
     root = tmp_path / "churn-model"
     shutil.copytree(demo_template, root, symlinks=True)
