@@ -41,6 +41,7 @@ from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.model import Comment, Issue, Run, Snapshot
 from dslp_tui.rollup import RunSummary, summaries
+from dslp_tui.screens import guards
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardAction, BoardScreen
 from dslp_tui.screens.flows import Flows
 from dslp_tui.screens.host import NodeData
@@ -49,6 +50,8 @@ from dslp_tui.screens.typeahead import TypeAheadApp
 from dslp_tui.text import clean, one_line
 from dslp_tui.tracker import RateBudget, RateLimited
 from dslp_tui.workspace import GitPart, IssuesPart, merge_snapshot
+
+guards.install()
 
 if TYPE_CHECKING:
     from dslp_tui.workspace import Workspace
@@ -310,6 +313,8 @@ class DslpApp(TypeAheadApp[int]):
 
     def _merge(self) -> None:
         """The snapshot from the latest part of each source (the cached board fills the rest)."""
+        if not self.is_running:  # shutting down: the board's widgets may be gone already
+            return
         cached = self._cached
         issues = self._issues or (IssuesPart(cached.issues, cached.pulls) if cached is not None else None)
         if issues is None:
@@ -341,6 +346,8 @@ class DslpApp(TypeAheadApp[int]):
     def report_failure(self, what: str, error: BaseException, source: str | None = None) -> None:
         """One line in the status bar and a toast: an expected error's message, or (a bug)
         where its traceback was logged."""
+        if not self.is_running:  # shutting down: nothing left to show it in
+            return
         text = describe(error)
         shown = text in (line.partition(": ")[2] for line in self._errors.values())
         key = source or what
@@ -532,6 +539,23 @@ class DslpApp(TypeAheadApp[int]):
 
         keys = self.config.keys.get(action.id, action.key)
         return ", ".join(self.get_key_display(Binding(k.strip(), "")) for k in keys.split(","))
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, as :class:`Palette`: it closes once in a key burst."""
+        from textual.command import CommandPalette
+
+        from dslp_tui.screens.palette import Palette
+
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The palette's Theme command, with the same guarded palette."""
+        from textual.theme import ThemeProvider
+
+        from dslp_tui.screens.palette import Palette
+
+        self.push_screen(Palette(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -49,6 +49,11 @@ class TypeAheadApp(App[ReturnType], Generic[ReturnType]):
         """Whether typed keys can be applied now; the app says when by overriding this."""
         return True
 
+    @property
+    def keys_pending(self) -> bool:
+        """Whether typed keys are still held or being handed over."""
+        return bool(self._typed) or (self._feeder is not None and not self._feeder.done())
+
     def release_keys(self) -> None:
         """Apply the keys held so far (call when :meth:`keys_ready` may have become true)."""
         if self._typed and (self._feeder is None or self._feeder.done()):
