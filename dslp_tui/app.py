@@ -30,6 +30,7 @@ from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import with_identity
 from dslp_tui.model import Issue, IssueDraft, Snapshot
 from dslp_tui.process import Kind, template
+from dslp_tui.screens import look
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardScreen, NodeData
 from dslp_tui.screens.render import STYLES
 from dslp_tui.text import one_line
@@ -76,10 +77,13 @@ class DslpApp(App[int]):
         ascii_only: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__()
+        # NO_COLOR: Textual's ANSI mode, whose filter gives every cell the default colours (see screens/look.py).
+        super().__init__(ansi_color=True if look.no_color() else None)
         self.root = root
         self.config = config or load_config(root)
         self.ascii_only = ascii_only or self.config.ascii
+        if self.ascii_only:
+            self._filters.append(look.AsciiOnly())
         self.clock = clock
         self.workspace = None  # opened by the first worker
         self.snapshot: Snapshot | None = None

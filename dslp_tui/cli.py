@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from dslp_tui import __version__
 from dslp_tui.config import ConfigError, load_config
 from dslp_tui.errors import EXIT_FAILED, EXIT_USAGE, DslpError
+from dslp_tui.text import wants_ascii
 
 if TYPE_CHECKING:
     from dslp_tui.model import Snapshot
@@ -257,9 +258,10 @@ def _workspace(root: Path):
 
 
 def _open_board(root: Path, ascii_only: bool) -> int:
+    """Open the board; ASCII when asked, or when the terminal cannot be trusted with Unicode."""
     from dslp_tui.app import run_app
 
-    return run_app(root, ascii_only=ascii_only)
+    return run_app(root, ascii_only=ascii_only or wants_ascii())
 
 
 # --- status -----------------------------------------------------------------------------------

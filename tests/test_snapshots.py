@@ -49,3 +49,9 @@ def test_help_120x40(snap_compare, demo: Path) -> None:
         await pilot.pause(0.1)
 
     assert snap_compare(build_app(demo), terminal_size=(120, 40), run_before=open_help)
+
+
+def test_board_no_color_120x40(snap_compare, demo: Path, monkeypatch) -> None:
+    """NO_COLOR: default colours everywhere; the cursor in reverse, headings in bold."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(build_app(demo), terminal_size=(120, 40), run_before=_loaded)

@@ -1,0 +1,110 @@
+"""What reaches the terminal: NO_COLOR gives default colours only, ASCII mode only ASCII."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.segment import Segment
+from textual.app import App
+
+from dslp_tui.app import build_app
+from dslp_tui.text import to_ascii, wants_ascii
+
+from board_driver import settle
+
+# Every screen the board opens: (keys from the board, what it is). Escape goes back each time.
+SCREENS = [
+    ((), "board"),
+    (("question_mark",), "help"),
+    (("t",), "issue form"),
+    (("s",), "status picker"),
+    (("n",), "child picker"),
+    (("ctrl+p",), "command palette"),
+    (("w",), "comment form"),
+    (("slash", *"kind:exp"), "filter"),
+]
+
+
+def on_screen(app: App) -> list[Segment]:
+    """Every segment the terminal would be sent for the current screen (after Textual's filters)."""
+    return [segment for strip in app.screen._compositor.render_strips() for segment in strip]
+
+
+async def each_screen(pilot):
+    """Open each screen in turn (from the first Experiment), yielding its name."""
+    app = pilot.app
+    await settle(pilot)
+    await pilot.press("j", "j", "j", "j", "j", "j", "j")  # #5, an Experiment under an Ask
+    await settle(pilot)
+    for keys, name in SCREENS:
+        await pilot.press(*keys)
+        await settle(pilot)
+        yield name
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.board_screen, name
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_ascii_mode_sends_only_ascii(demo: Path, size: tuple[int, int]) -> None:
+    app = build_app(demo, ascii_only=True)
+    async with app.run_test(size=size) as pilot:
+        async for name in each_screen(pilot):
+            text = "".join(segment.text for segment in on_screen(app))
+            assert "#5" in text or name != "board"
+            assert text.isascii(), (name, sorted({c for c in text if not c.isascii()}))
+
+
+async def test_unicode_mode_is_unchanged(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        text = "".join(segment.text for segment in on_screen(app))
+        assert "▼" in text and "╭" in text and "✓" in text
+
+
+def _coloured(segment: Segment) -> bool:
+    style = segment.style
+    if style is None:
+        return False
+    return any(colour is not None and not colour.is_default for colour in (style.color, style.bgcolor))
+
+
+async def test_no_color_uses_the_default_colours_and_attributes_only(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = build_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        async for name in each_screen(pilot):
+            coloured = [s.text for s in on_screen(app) if _coloured(s)]
+            assert not coloured, (name, coloured[:5])
+            if name == "board":
+                # The cursor is still seen: its line is drawn in reverse.
+                cursor = [s.text for s in on_screen(app) if s.style and s.style.reverse]
+                assert any("Gradient boosting baseline" in text for text in cursor), cursor
+
+
+def test_to_ascii_keeps_widths() -> None:
+    assert to_ascii("╭─ ▼ #5 Café … ✓ ·") == "+- v #5 Cafe ~ v -"
+    assert to_ascii("日本") == "????"  # wide characters keep their two cells
+
+
+@pytest.mark.parametrize(
+    ("environ", "encoding", "expected"),
+    [
+        ({"TERM": "linux", "LANG": "en_US.UTF-8"}, "UTF-8", True),
+        ({"TERM": "xterm-256color", "LANG": "en_US.UTF-8"}, "UTF-8", False),
+        ({"TERM": "xterm", "LANG": "C"}, "UTF-8", True),
+        ({"TERM": "xterm", "LANG": "en_US.ISO-8859-1"}, "UTF-8", True),
+        ({"TERM": "xterm", "LC_ALL": "C.UTF-8", "LANG": "C"}, "ANSI_X3.4-1968", False),
+        ({"TERM": "xterm", "LC_CTYPE": "de_DE.utf8"}, "ANSI_X3.4-1968", False),
+        ({"TERM": "xterm"}, "ANSI_X3.4-1968", True),
+        ({"TERM": "xterm"}, "UTF-8", False),
+    ],
+)
+def test_ascii_is_chosen_by_itself_on_the_linux_console_or_a_non_utf8_locale(
+    environ: dict[str, str], encoding: str, expected: bool
+) -> None:
+    assert wants_ascii(environ, encoding) is expected
