@@ -261,6 +261,9 @@ class DslpApp(App[int]):
     def set_filter(self, query: str) -> None:
         self.query_text = query
         self._redraw()
+        problem = Filter.parse(query).problem()
+        if problem:  # kind:foo would silently match nothing: say what exists
+            self.notify(one_line(problem), title="Filter", severity="warning", timeout=6)
 
     def toggle_closed(self) -> None:
         self.show_closed = not self.show_closed
@@ -327,7 +330,10 @@ class DslpApp(App[int]):
         from dslp_tui.screens.issue_form import FormResult, IssueForm
 
         if self.workspace is None or self.snapshot is None:
-            self.notify("The board is still loading; try again in a moment.", severity="warning")
+            if self.last_error:  # not loading: it failed, and waiting will not help
+                self.notify(f"The board did not load ({self.last_error}); press r to retry.", severity="error")
+            else:
+                self.notify("The board is still loading; try again in a moment.", severity="warning")
             return
         tpl = template(template_id)
         parent = None if tpl.kind is Kind.ASK else self._ask_for(selected)

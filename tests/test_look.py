@@ -108,3 +108,39 @@ def test_ascii_is_chosen_by_itself_on_the_linux_console_or_a_non_utf8_locale(
     environ: dict[str, str], encoding: str, expected: bool
 ) -> None:
     assert wants_ascii(environ, encoding) is expected
+
+
+# --- small things: say what is wrong ------------------------------------------------------------
+
+
+def test_a_filter_term_that_can_match_nothing_names_what_exists() -> None:
+    from dslp_tui.board import Filter
+
+    assert Filter.parse("kind:foo churn").problem() == (
+        "no kind 'foo'; kinds are ask, data, explore, experiment, model, other"
+    )
+    assert "states are open, closed" in (Filter.parse("state:done").problem() or "")
+    assert Filter.parse("kind:exp state:open label:whatever churn").problem() is None
+
+
+async def test_the_board_says_when_a_kind_filter_matches_no_kind(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"kind:foo")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert any("no kind 'foo'" in n.message and "experiment" in n.message for n in app._notifications)
+
+
+async def test_a_new_issue_after_a_failed_load_says_what_failed_and_that_r_retries(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # looks like a repository, is not one: the load fails
+    app = build_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.clear_notifications()
+        await pilot.press("a")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("did not load" in m and "not inside a git repository" in m and "r to retry" in m for m in messages)
+        assert not any("still loading" in m for m in messages)
