@@ -32,6 +32,7 @@ from dslp_tui.model import Issue, IssueDraft, Snapshot
 from dslp_tui.process import Kind, template
 from dslp_tui.screens import look
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardScreen, NodeData
+from dslp_tui.screens.messages import MessageLog
 from dslp_tui.screens.render import STYLES
 from dslp_tui.text import one_line
 from dslp_tui.tracker import PartiallyFiled
@@ -97,6 +98,7 @@ class DslpApp(App[int]):
         self._joined: tuple[Snapshot, Joined] | None = None  # the shown snapshot, joined once
         self._lock = threading.Lock()  # one workspace operation at a time
         self._board_cache = BoardCache.for_config(root, self.config)  # the last board, painted first
+        self.messages = MessageLog()  # what was said, in full (``!``)
         self.set_keymap(self.config.keys)
 
     async def on_mount(self) -> None:
@@ -206,19 +208,15 @@ class DslpApp(App[int]):
         return self.board_screen.board
 
     def _update_status(self) -> None:
-        parts = Text(no_wrap=True, overflow="ellipsis")
+        """The status bar: what the board shows first (filter, hidden, stale, errors), then where.
+
+        Narrow terminals cut the end, so the marks that change what is on the board come
+        before the repository's facts; an error is shown whole (the bar wraps to two lines).
+        """
+        parts = Text(overflow="ellipsis")
         parts.append("dslp-tui", STYLES["number"])
-        parts.append(f" · {one_line(self.root.name)}")
-        repo = self.snapshot.repo if self.snapshot else None
-        if repo:
-            parts.append(f" · on {one_line(repo.current_branch or '(detached)')}")
-            if repo.dirty:
-                parts.append(" · uncommitted changes", STYLES["warning"])
-        tracker = self.workspace.tracker if self.workspace else None
-        parts.append(f" · {tracker.name if tracker else self.config.tracker} tracker")
-        rate = getattr(tracker, "rate", None)
-        if rate is not None and rate.limit > 0:
-            parts.append(f" · API {rate.remaining:,}/{rate.limit:,}", STYLES["dim"])
+        if self.last_error:
+            parts.append(f" · ⚠ {self.last_error} (r retries, ! shows messages)", STYLES["error"])
         if self.query_text:
             parts.append(f" · filter: {one_line(self.query_text)}", STYLES["key"])
         if not self.show_closed:
@@ -230,10 +228,19 @@ class DslpApp(App[int]):
         if self.rate_reset_at is not None:
             wait = max(0, int(self.rate_reset_at - self.clock()))
             parts.append(f" · rate limited: retry in {wait}s", STYLES["warning"])
-        if self.last_error:
-            parts.append(f" · ⚠ {self.last_error} (r retries)", STYLES["error"])
-        elif self.snapshot is None:
+        if self.snapshot is None and not self.last_error:
             parts.append(" · loading…", STYLES["dim"])
+        parts.append(f" · {one_line(self.root.name)}")
+        repo = self.snapshot.repo if self.snapshot else None
+        if repo:
+            parts.append(f" · on {one_line(repo.current_branch or '(detached)')}")
+            if repo.dirty:
+                parts.append(" · uncommitted changes", STYLES["warning"])
+        tracker = self.workspace.tracker if self.workspace else None
+        parts.append(f" · {tracker.name if tracker else self.config.tracker} tracker")
+        rate = getattr(tracker, "rate", None)
+        if rate is not None and rate.limit > 0:
+            parts.append(f" · API {rate.remaining:,}/{rate.limit:,}", STYLES["dim"])
         self.board_screen.set_status(parts)
 
     @work(thread=True, group="write", exit_on_error=False)
@@ -272,6 +279,16 @@ class DslpApp(App[int]):
 
     def branch_name_for(self, issue: Issue) -> str | None:
         return self.workspace.branch_for(issue) if self.workspace else None
+
+    def notify(self, message: str, *, title: str = "", severity="information", **options) -> None:
+        """Every notification is also kept, whole, for the messages screen (``!``)."""
+        self.messages.add(message, title, severity, self.clock())
+        super().notify(message, title=title, severity=severity, **options)
+
+    def show_messages(self) -> None:
+        from dslp_tui.screens.messages import MessagesScreen
+
+        self.push_screen(MessagesScreen(self.messages))
 
     def show_help(self) -> None:
         from dslp_tui.screens.help import HelpScreen

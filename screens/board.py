@@ -67,6 +67,7 @@ BOARD_ACTIONS: tuple[BoardAction, ...] = (
     BoardAction("toggle_detail", "v", "toggle_detail", "Details", "Show or hide the detail pane"),
     BoardAction("refresh", "r", "refresh", "Refresh", "Reload issues and branches", True),
     BoardAction("help", "question_mark", "help", "Help", "Keys, row glyphs and filter syntax", True),
+    BoardAction("messages", "exclamation_mark", "messages", "Messages", "The last messages and errors, in full"),
     BoardAction("quit", "q", "quit", "Quit", "Quit dslp-tui", True),
     BoardAction("cursor_down", "j", "cursor('down')", "Down", "Move down"),
     BoardAction("cursor_up", "k", "cursor('up')", "Up", "Move up"),
@@ -113,8 +114,15 @@ class BoardTree(Tree[NodeData]):
             self.move_cursor(node.parent)
 
 
+# The footer shows keys in binding order and cuts what does not fit: help and quit come first.
+FOOTER_FIRST = ("help", "quit")
+
+
 class BoardScreen(Screen[None]):
-    BINDINGS = [Binding(a.key, a.action, a.short, show=a.footer, id=a.id, tooltip=a.description) for a in BOARD_ACTIONS]
+    BINDINGS = [
+        Binding(a.key, a.action, a.short, show=a.footer, id=a.id, tooltip=a.description)
+        for a in sorted(BOARD_ACTIONS, key=lambda a: a.id not in FOOTER_FIRST)
+    ]
 
     def __init__(self, ascii_only: bool = False) -> None:
         super().__init__()
@@ -391,6 +399,9 @@ class BoardScreen(Screen[None]):
 
     def action_help(self) -> None:
         self.app.show_help()
+
+    def action_messages(self) -> None:
+        self.app.show_messages()
 
     def action_quit(self) -> None:
         self.app.exit()

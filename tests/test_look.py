@@ -144,3 +144,50 @@ async def test_a_new_issue_after_a_failed_load_says_what_failed_and_that_r_retri
         messages = [n.message for n in app._notifications]
         assert any("did not load" in m and "not inside a git repository" in m and "r to retry" in m for m in messages)
         assert not any("still loading" in m for m in messages)
+
+
+# --- layout at 80 columns -----------------------------------------------------------------------
+
+
+def screen_lines(app: App) -> list[str]:
+    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20), (40, 12)])
+async def test_the_footer_keeps_help_and_quit_at_every_width(demo: Path, size: tuple[int, int]) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        footer = screen_lines(app)[-1]
+        assert "? Help" in footer and "q Quit" in footer, footer
+
+
+async def test_the_status_bar_keeps_the_filter_and_closed_hidden_marks_at_80_columns(demo: Path) -> None:
+    (demo / "README.md").write_text("uncommitted\n")  # one more mark for the bar to hold
+    app = build_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("h", "slash", *"kind:experiment", "enter")
+        await settle(pilot)
+        top = " ".join(screen_lines(app)[:2])
+        assert "filter: kind:experiment" in top and "closed hidden" in top, top
+
+
+async def test_an_error_is_shown_whole_at_80_columns(tmp_path: Path) -> None:
+    """The status bar wraps it to two lines; ``!`` lists the last messages, each in full."""
+    (tmp_path / ".git").mkdir()  # the load fails with a long message (a path, then what to do)
+    app = build_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.last_error and len(app.last_error) > 120
+        top = screen_lines(app)[:2]
+        assert "refresh:" in top[0] and "not inside a" in top[1], top
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        # Compared without spaces: the pane wraps a long path wherever it must.
+        pane = [line.split("█")[1] for line in screen_lines(app) if line.count("█") >= 2]
+        shown = "".join(pane).replace(" ", "")
+        whole = app.last_error.removeprefix("refresh: ").replace(" ", "")
+        assert "Refreshfailed" in shown and whole in shown, "\n".join(screen_lines(app))
+        await pilot.press("escape")
+        assert app.screen is app.board_screen
