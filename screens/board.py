@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -97,7 +98,19 @@ class BoardTree(Tree[NodeData]):
         width = (label if isinstance(label, Text) else self.process_label(label)).cell_len
         if node.allow_expand:
             width += cell_len(self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
+        elif self._in_icon_column(node):
+            width += cell_len(self.ICON_NODE)
         return width
+
+    def _in_icon_column(self, node: TreeNode[NodeData]) -> bool:
+        """A top-level line with nothing to expand (an Ask with no children) still lines up."""
+        return not node.allow_expand and node.parent is self.root
+
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        label = super().render_label(node, base_style, style)
+        if self._in_icon_column(node):
+            label = Text.assemble((" " * cell_len(self.ICON_NODE), base_style), label)
+        return label
 
     def action_expand(self) -> None:
         node = self.cursor_node
@@ -133,6 +146,7 @@ class BoardScreen(Screen[None]):
         self._groups: dict[str, Group] = {}
         self._kinds: dict[str, tuple[tuple[Row, ...], int | None]] = {}
         self._expanded: set[str] | None = None  # None: nothing drawn yet, use the defaults
+        self._seen: set[str] = set()  # group keys drawn before: they keep the person's choice
         # Labels by (what, id(row), width...) -> (row, Text): a redraw of the same snapshot
         # (filter, show/hide closed) reuses them. Kept for the rows of the last two redraws.
         self._labels: dict[tuple, tuple[Row, Text]] = {}
@@ -184,14 +198,7 @@ class BoardScreen(Screen[None]):
         """
         tree = self.query_one(BoardTree)
         selected = tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None
-        if self._expanded is None:
-            small = sum(len(g.rows()) for g in board.groups) < 200
-            self._expanded = {
-                g.key
-                for i, g in enumerate(board.groups)
-                if g.ask and (i == 0 or (small and g.ask.issue.state == "open"))
-            }
-            self._expanded |= {f"{g.key}/{kind}" for g in board.groups for kind in g.children}
+        self._expand_new_groups(board)
         self._filtered = filtered
         self.board = board
         width = self._title_width()
@@ -214,6 +221,26 @@ class BoardScreen(Screen[None]):
             self.call_after_refresh(tree.move_cursor, target)
         else:
             self._show_detail(None)
+
+    def _expand_new_groups(self, board: Board) -> None:
+        """Groups seen for the first time take the defaults: the first Ask, and on a small board
+        every open one, expanded with all their kinds. Groups already seen keep the person's choice,
+        so an Ask (or a kind) that appears after the first paint opens like the ones before it.
+        """
+        first = self._expanded is None
+        expanded = self._expanded if self._expanded is not None else set()
+        small = sum(len(g.rows()) for g in board.groups) < 200
+        for index, group in enumerate(board.groups):
+            if group.key not in self._seen:
+                self._seen.add(group.key)
+                if group.ask and ((first and index == 0) or (small and group.ask.issue.state == "open")):
+                    expanded.add(group.key)
+            for kind in group.children:
+                key = f"{group.key}/{kind}"
+                if key not in self._seen:
+                    self._seen.add(key)
+                    expanded.add(key)
+        self._expanded = expanded
 
     def _is_expanded(self, key: str) -> bool:
         return self._filtered or key in (self._expanded or ())

@@ -11,7 +11,7 @@ from textual.app import App
 from dslp_tui.app import build_app
 from dslp_tui.text import to_ascii, wants_ascii
 
-from board_driver import settle
+from board_driver import labels, settle
 
 # Every screen the board opens: (keys from the board, what it is). Escape goes back each time.
 SCREENS = [
@@ -191,3 +191,45 @@ async def test_an_error_is_shown_whole_at_80_columns(tmp_path: Path) -> None:
         assert "Refreshfailed" in shown and whole in shown, "\n".join(screen_lines(app))
         await pilot.press("escape")
         assert app.screen is app.board_screen
+
+
+# --- the tree's layout --------------------------------------------------------------------------
+
+
+def file_issue(repo: Path, template_id: str, title: str, parent: int | None = None) -> int:
+    from dslp_tui.model import IssueDraft
+    from dslp_tui.process import render_body, template
+    from dslp_tui.sources.local import LocalTracker
+
+    tpl = template(template_id)
+    issue = LocalTracker.for_git_dir(repo / ".git").create_issue(
+        IssueDraft(template=template_id, title=title, parent=parent),
+        labels=(tpl.kind.value,),
+        body=render_body(tpl, {}),
+    )
+    return issue.number
+
+
+async def test_an_ask_with_no_children_lines_up_with_the_others(demo: Path) -> None:
+    number = file_issue(demo, "ask", "Forecast demand")
+    app = build_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        lines = screen_lines(app)
+        first = next(line for line in lines if "#1 Ask" in line)
+        lone = next(line for line in lines if f"#{number} Ask" in line)
+        assert lone.index(f"#{number} Ask") == first.index("#1 Ask"), (first, lone)
+
+
+async def test_an_ask_filed_after_the_first_paint_opens_like_the_others(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ask = file_issue(demo, "ask", "Forecast demand")
+        file_issue(demo, "explore", "Holiday effects", parent=ask)
+        file_issue(demo, "experiment", "Churn with tenure buckets", parent=1)  # a kind group seen before
+        await pilot.press("r")
+        await settle(pilot)
+        shown = labels(app)
+        assert any("Holiday effects" in line for line in shown), shown
+        assert any("Churn with tenure buckets" in line for line in shown), shown
