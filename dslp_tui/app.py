@@ -407,6 +407,7 @@ class DslpApp(App[int]):
 
         def create(workspace: Workspace) -> str:
             issue = workspace.create_issue(draft)
+            self.board_screen.select_next = issue.number  # the cursor goes to it once the board shows it
             return f"Created #{issue.number} {one_line(issue.title)}"
 
         self._write("new issue", create, lambda error: self._create_failed(draft, error))

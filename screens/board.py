@@ -147,6 +147,7 @@ class BoardScreen(Screen[None]):
         self._kinds: dict[str, tuple[tuple[Row, ...], int | None]] = {}
         self._expanded: set[str] | None = None  # None: nothing drawn yet, use the defaults
         self._seen: set[str] = set()  # group keys drawn before: they keep the person's choice
+        self.select_next: int | None = None  # an issue to put the cursor on at the next redraw (just filed)
         # Labels by (what, id(row), width...) -> (row, Text): a redraw of the same snapshot
         # (filter, show/hide closed) reuses them. Kept for the rows of the last two redraws.
         self._labels: dict[tuple, tuple[Row, Text]] = {}
@@ -199,6 +200,9 @@ class BoardScreen(Screen[None]):
         tree = self.query_one(BoardTree)
         selected = tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None
         self._expand_new_groups(board)
+        if self.select_next is not None and self._reveal(board, self.select_next):
+            selected = f"issue-{self.select_next}"
+        self.select_next = None
         self._filtered = filtered
         self.board = board
         width = self._title_width()
@@ -221,6 +225,18 @@ class BoardScreen(Screen[None]):
             self.call_after_refresh(tree.move_cursor, target)
         else:
             self._show_detail(None)
+
+    def _reveal(self, board: Board, number: int) -> bool:
+        """Expand the groups issue ``number`` is under; False when the board does not show it."""
+        assert self._expanded is not None
+        for group in board.groups:
+            if group.ask and group.ask.number == number:
+                return True
+            for kind, rows in group.children.items():
+                if any(row.number == number for row in rows):
+                    self._expanded |= {group.key, f"{group.key}/{kind}"}
+                    return True
+        return False
 
     def _expand_new_groups(self, board: Board) -> None:
         """Groups seen for the first time take the defaults: the first Ask, and on a small board

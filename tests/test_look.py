@@ -233,3 +233,21 @@ async def test_an_ask_filed_after_the_first_paint_opens_like_the_others(demo: Pa
         shown = labels(app)
         assert any("Holiday effects" in line for line in shown), shown
         assert any("Churn with tenure buckets" in line for line in shown), shown
+
+
+async def test_the_cursor_goes_to_a_filed_issue_even_in_a_collapsed_group(demo: Path) -> None:
+    from board_driver import tree
+
+    app = build_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j", "j", "j", "j")  # #5, in Ask #1's Experiments
+        await pilot.press("left", "left")  # up to the Experiment group, then collapse it
+        await settle(pilot)
+        assert tree(app).cursor_node.data.key == "ask-1/Experiment"
+        assert not tree(app).cursor_node.is_expanded
+        await pilot.press("t", *"Tenure buckets", "ctrl+s")
+        await settle(pilot)
+        node = tree(app).cursor_node
+        assert node is not None and node.data.number == 13, node and node.label.plain
+        assert "Tenure buckets" in node.label.plain
