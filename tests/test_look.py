@@ -251,3 +251,24 @@ async def test_the_cursor_goes_to_a_filed_issue_even_in_a_collapsed_group(demo: 
         node = tree(app).cursor_node
         assert node is not None and node.data.number == 13, node and node.label.plain
         assert "Tenure buckets" in node.label.plain
+
+
+async def test_tab_into_the_detail_pane_shows_where_the_focus_is_without_colour(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = build_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+
+        def reversed_titles() -> set[str]:
+            """What is drawn in reverse on the panes' top border line."""
+            strips = app.screen._compositor.render_strips()
+            border = next(strip for strip in strips if "Board" in "".join(s.text for s in strip))
+            return {s.text.strip() for s in border if s.style and s.style.reverse and s.text.strip()}
+
+        assert "Board" in reversed_titles()
+        await pilot.press("tab")
+        await settle(pilot)
+        assert app.focused is app.screen.query_one("#detail-pane")
+        assert "#1" in reversed_titles() and "Board" not in reversed_titles(), reversed_titles()
