@@ -22,7 +22,7 @@ from textual.widgets.tree import TreeNode
 
 from dslp_tui.board import Board, Group, Row
 from dslp_tui.present import ASCII, UNICODE, ask_segments, detail_lines, row_segments
-from dslp_tui.screens.render import plain, to_text
+from dslp_tui.screens.render import Facts, plain, to_text
 from dslp_tui.text import clean
 
 NARROW = 100  # below this width the detail pane goes under the tree
@@ -396,7 +396,7 @@ class BoardScreen(Screen[None]):
             return
         next_branch = self.app.branch_name_for(row.issue) if not row.branches else None
         lines = detail_lines(row, self.board, self.glyphs, next_branch)
-        facts.update(Text("\n").join(to_text(line) for line in lines))
+        facts.update(Facts(lines))
         # Rich's Markdown renders into one widget: fast even for an Ask listing hundreds of
         # children (Textual's Markdown widget builds a widget per block). No hyperlinks:
         # links in other people's text are shown, not made clickable.

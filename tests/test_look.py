@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 from rich.segment import Segment
 from textual.app import App
+from textual.widgets import Static
 
 from dslp_tui.app import build_app
+from dslp_tui.board import Filter
 from dslp_tui.text import to_ascii, wants_ascii
 
-from board_driver import labels, settle
+from board_driver import labels, settle, shown, tree
 
 # Every screen the board opens: (keys from the board, what it is). Escape goes back each time.
 SCREENS = [
@@ -114,7 +116,6 @@ def test_ascii_is_chosen_by_itself_on_the_linux_console_or_a_non_utf8_locale(
 
 
 def test_a_filter_term_that_can_match_nothing_names_what_exists() -> None:
-    from dslp_tui.board import Filter
 
     assert Filter.parse("kind:foo churn").problem() == (
         "no kind 'foo'; kinds are ask, data, explore, experiment, model, other"
@@ -236,7 +237,6 @@ async def test_an_ask_filed_after_the_first_paint_opens_like_the_others(demo: Pa
 
 
 async def test_the_cursor_goes_to_a_filed_issue_even_in_a_collapsed_group(demo: Path) -> None:
-    from board_driver import tree
 
     app = build_app(demo)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -272,3 +272,29 @@ async def test_tab_into_the_detail_pane_shows_where_the_focus_is_without_colour(
         await settle(pilot)
         assert app.focused is app.screen.query_one("#detail-pane")
         assert "#1" in reversed_titles() and "Board" not in reversed_titles(), reversed_titles()
+
+
+async def test_detail_lines_wrap_under_their_value_not_at_column_0(demo: Path) -> None:
+
+    app = build_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)  # the cursor on Ask #1: its children are listed under "Children"
+        facts = shown(app.screen.query_one("#detail-facts", Static)).splitlines()
+        child = next(i for i, line in enumerate(facts) if "#3 Data Create churn" in line)
+        assert facts[child].startswith(" " * 9 + "#3 Data"), facts[child]
+        assert facts[child + 1].startswith(" " * 9) and facts[child + 1].strip(), facts  # wrapped, indented
+
+
+async def test_a_branch_name_too_long_for_the_value_column_gets_a_line_of_its_own(demo: Path) -> None:
+
+    app = build_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "j", "j", "j", "j")  # #5: experiment/5-gradient-boosting-baseline
+        await settle(pilot)
+        facts = shown(app.screen.query_one("#detail-facts", Static)).splitlines()
+        assert "experiment/5-gradient-boosting-baseline" in facts, facts
+        # The facts under it wrap under their value, whole: nothing is cut off.
+        start = facts.index("experiment/5-gradient-boosting-baseline") + 1
+        rest = [line for line in facts[start:] if line.startswith(" " * 9)]
+        assert "last commit 2026-03-03" in " ".join(rest), facts
