@@ -200,8 +200,8 @@ class BoardScreen(Screen[None]):
         tree = self.query_one(BoardTree)
         selected = tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None
         self._expand_new_groups(board)
-        if self.select_next is not None and self._reveal(board, self.select_next):
-            selected = f"issue-{self.select_next}"
+        if self.select_next is not None:
+            selected = self._reveal(board, self.select_next) or selected
         self.select_next = None
         self._filtered = filtered
         self.board = board
@@ -226,17 +226,17 @@ class BoardScreen(Screen[None]):
         else:
             self._show_detail(None)
 
-    def _reveal(self, board: Board, number: int) -> bool:
-        """Expand the groups issue ``number`` is under; False when the board does not show it."""
+    def _reveal(self, board: Board, number: int) -> str | None:
+        """Expand the groups issue ``number`` is under; its line's key, or None when not shown."""
         assert self._expanded is not None
         for group in board.groups:
             if group.ask and group.ask.number == number:
-                return True
+                return group.key
             for kind, rows in group.children.items():
                 if any(row.number == number for row in rows):
                     self._expanded |= {group.key, f"{group.key}/{kind}"}
-                    return True
-        return False
+                    return f"issue-{number}"
+        return None
 
     def _expand_new_groups(self, board: Board) -> None:
         """Groups seen for the first time take the defaults: the first Ask, and on a small board

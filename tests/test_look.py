@@ -298,3 +298,12 @@ async def test_a_branch_name_too_long_for_the_value_column_gets_a_line_of_its_ow
         start = facts.index("experiment/5-gradient-boosting-baseline") + 1
         rest = [line for line in facts[start:] if line.startswith(" " * 9)]
         assert "last commit 2026-03-03" in " ".join(rest), facts
+
+
+async def test_the_cursor_goes_to_a_filed_ask(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a", *"Cut support tickets", "ctrl+s")
+        await settle(pilot)
+        assert tree(app).cursor_node.data.key == "ask-13"
