@@ -41,10 +41,11 @@ from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.model import Comment, Issue, Run, Snapshot
 from dslp_tui.rollup import RunSummary, summaries
-from dslp_tui.screens import guards
+from dslp_tui.screens import guards, look
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardAction, BoardScreen
 from dslp_tui.screens.flows import Flows
 from dslp_tui.screens.host import NodeData
+from dslp_tui.screens.messages import MessageLog
 from dslp_tui.screens.status_bar import StatusInfo
 from dslp_tui.screens.typeahead import TypeAheadApp
 from dslp_tui.text import clean, one_line
@@ -130,10 +131,13 @@ class DslpApp(TypeAheadApp[int]):
         ascii_only: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__()
+        # NO_COLOR: Textual's ANSI mode, whose filter gives every cell the default colours (see screens/look.py).
+        super().__init__(ansi_color=True if look.no_color() else None)
         self.root = root
         self.config = config or load_config(root)
         self.ascii_only = ascii_only or self.config.ascii
+        if self.ascii_only:
+            self._filters.append(look.AsciiOnly())
         self.clock = clock
         self.workspace: Workspace | None = None  # opened by the first worker
         self.snapshot: Snapshot | None = None  # merged from the parts below
@@ -155,6 +159,7 @@ class DslpApp(TypeAheadApp[int]):
         self._generation: dict[str, int] = {}  # by source: its latest load
         self._write_locks: dict[str, threading.Lock] = {}  # by tracker: its writes one at a time
         self._board_cache = BoardCache.for_config(root, self.config)  # the last board, painted first
+        self.messages = MessageLog()  # what was said, in full (``!``)
         self.set_keymap(self.config.keys)
 
     async def on_mount(self) -> None:
@@ -163,6 +168,11 @@ class DslpApp(TypeAheadApp[int]):
         self._update_status()
         self.call_after_refresh(self._first_frame.set)
         self.refresh_board()
+
+    @property
+    def last_error(self) -> str | None:
+        """The latest failure, one line ("what: why"), or None."""
+        return next(reversed(self._errors.values()), None)
 
     def keys_ready(self) -> bool:
         """Typed keys wait for the open workspace and the tracker's issues (``a`` needs both),
@@ -185,6 +195,7 @@ class DslpApp(TypeAheadApp[int]):
         Escape sequences are stripped too. ``markup`` is accepted for Textual's signature
         and ignored.
         """
+        self.messages.add(clean(message), one_line(title), severity, self.clock())  # kept whole for ``!``
         super().notify(clean(message), title=one_line(title), severity=severity, timeout=timeout, markup=False)
 
     # --- opening the workspace ------------------------------------------------------------------
@@ -414,7 +425,7 @@ class DslpApp(TypeAheadApp[int]):
             closed_hidden=not self.show_closed,
             cached_at=self.cached_at,
             rate_wait=wait,
-            error=next(reversed(self._errors.values()), None),
+            error=self.last_error,
             runs=f"{len(runs)} run{'s' if len(runs) != 1 else ''}" if runs else "",
             warning="; ".join(board.warnings) if board is not None and board.warnings else None,
             loading=self.snapshot is None,
@@ -510,6 +521,9 @@ class DslpApp(TypeAheadApp[int]):
     def set_filter(self, query: str) -> None:
         self.query_text = query
         self._redraw()
+        problem = Filter.parse(query).problem()
+        if problem:  # kind:foo would silently match nothing: say what exists
+            self.notify(problem, title="Filter", severity="warning", timeout=6)
 
     def toggle_closed(self) -> None:
         self.show_closed = not self.show_closed
@@ -518,6 +532,11 @@ class DslpApp(TypeAheadApp[int]):
 
     def branch_name_for(self, issue: Issue) -> str | None:
         return self.workspace.branch_for(issue) if self.workspace else None
+
+    def show_messages(self) -> None:
+        from dslp_tui.screens.messages import MessagesScreen
+
+        self.push_screen(MessagesScreen(self.messages))
 
     def show_help(self) -> None:
         from dslp_tui.screens.help import HelpScreen

@@ -142,6 +142,16 @@ class Filter:
     def __bool__(self) -> bool:
         return bool(self.text or self.kinds or self.labels or self.state)
 
+    def problem(self) -> str | None:
+        """Why a term can match nothing (``kind:foo``, ``state:done``), naming what exists; else None."""
+        kinds = [kind.key for kind in Kind] + ["other"]
+        for want in self.kinds:
+            if not any(kind.startswith(want) for kind in kinds):
+                return f"no kind {want!r}; kinds are {', '.join(kinds)}"
+        if self.state is not None and self.state not in ("open", "closed"):
+            return f"no state {self.state!r}; states are open, closed"
+        return None
+
     def matches(self, row: Row, searchable: tuple[list[str], str] | None = None) -> bool:
         """Whether ``row`` passes; ``searchable`` is ``_searchable(row)``, if already known."""
         issue = row.issue

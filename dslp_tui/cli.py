@@ -258,10 +258,13 @@ def _workspace(root: Path):
 
 
 def _open_board(root: Path, ascii_only: bool) -> int:
+    """Open the board; ASCII when asked, or when the terminal cannot be trusted with Unicode."""
+    from dslp_tui.text import wants_ascii
+
     with board_input():  # before Textual is even imported: keys typed meanwhile are kept as typed
         from dslp_tui.app import run_app
 
-        return run_app(root, ascii_only=ascii_only)
+        return run_app(root, ascii_only=ascii_only or wants_ascii())
 
 
 # --- status -----------------------------------------------------------------------------------

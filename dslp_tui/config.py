@@ -31,6 +31,7 @@ _PREFIX_DEFAULTS = {
 KEY_DEFAULTS: dict[str, str] = {
     "quit": "q",
     "help": "question_mark",
+    "messages": "exclamation_mark",
     "refresh": "r",
     "filter": "slash",
     "new_ask": "a",

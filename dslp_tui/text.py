@@ -7,8 +7,12 @@ objects (never markup strings) so ``[@click=app.quit]`` stays literal.
 
 from __future__ import annotations
 
+import locale
+import os
 import re
 import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST, 7- or 8-bit), other two-byte escapes, C1 controls.
 _ESCAPES = re.compile(
@@ -67,3 +71,85 @@ def fit(text: str, width: int) -> str:
         out.append(char)
         used += size
     return "".join(out) + "…" + " " * (width - 1 - used)
+
+
+# --- terminals that cannot show Unicode ----------------------------------------------------
+
+# Stand-ins that read as what they replace; anything else falls back by name (below).
+_ASCII_FOR: dict[str, str] = {
+    # tree icons and guides
+    "▶": ">",
+    "▼": "v",
+    "▷": ">",
+    "▽": "v",
+    # lines and corners (rounded, square, heavy, double)
+    **dict.fromkeys("─━═╌╍┄┅┈┉▔▁", "-"),
+    **dict.fromkeys("│┃║╎╏┆┇┊┋▏▕▎▍▌▋▊▉", "|"),
+    **dict.fromkeys("╭╮╯╰┌┐└┘┏┓┗┛╔╗╚╝├┤┬┴┼┣┫┳┻╋╠╣╦╩╬", "+"),
+    # blocks (scrollbar thumbs, half blocks of tall borders): a space, under reverse a block
+    **dict.fromkeys("█▀▄▂▃▅▆▇░▒▓", " "),
+    # punctuation and arrows
+    "…": "~",
+    "·": "-",
+    "•": "*",
+    "—": "-",
+    "–": "-",
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "←": "<",
+    "→": ">",
+    "↑": "^",
+    "↓": "v",
+    "⏎": "<",
+    "✓": "v",
+    "✗": "x",
+    "★": "*",
+    "⚠": "!",
+    "🔎": "> ",
+}
+
+
+@lru_cache(4096)
+def ascii_char(char: str) -> str:
+    """An ASCII stand-in for ``char`` that takes the same number of cells."""
+    if char < "\x7f":
+        return char
+    if char in _ASCII_FOR:
+        return _ASCII_FOR[char]
+    if unicodedata.combining(char):
+        return ""
+    folded = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+    wide = unicodedata.east_asian_width(char) in "WF"
+    if folded and len(folded) == (2 if wide else 1):
+        return folded
+    return "??" if wide else "?"
+
+
+def to_ascii(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(ascii_char(c) for c in text)
+
+
+def wants_ascii(environ: Mapping[str, str] | None = None, encoding: str | None = None) -> bool:
+    """The terminal cannot be trusted with Unicode: the Linux console, or a non-UTF-8 locale.
+
+    The locale is LC_ALL, else LC_CTYPE, else LANG (POSIX's order); when none is set, the
+    preferred encoding Python found.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("TERM", "") == "linux":
+        return True
+    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = env.get(name)
+        if value:
+            return not _utf8(value.partition(".")[2].partition("@")[0])
+    if encoding is None:
+        encoding = locale.getpreferredencoding(False)
+    return not _utf8(encoding)
+
+
+def _utf8(encoding: str) -> bool:
+    return encoding.lower().replace("-", "").replace("_", "") in ("utf8",)

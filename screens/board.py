@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.console import Group as RenderGroup
 from rich.console import RenderableType
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -30,7 +31,7 @@ from dslp_tui.model import Comment
 from dslp_tui.present import ASCII, UNICODE, ask_segments, comment_lines, detail_lines, row_segments
 from dslp_tui.rollup import RunSummary
 from dslp_tui.screens.host import BoardHost, NodeData
-from dslp_tui.screens.render import plain, to_text
+from dslp_tui.screens.render import Facts, plain, to_text
 from dslp_tui.screens.status_bar import StatusBar, StatusInfo
 from dslp_tui.text import clean
 
@@ -72,6 +73,7 @@ BOARD_ACTIONS: tuple[BoardAction, ...] = (
     BoardAction("toggle_detail", "v", "toggle_detail", "Details", "Show or hide the detail pane"),
     BoardAction("refresh", "r", "refresh", "Refresh", "Reload issues and branches", True),
     BoardAction("help", "question_mark", "help", "Help", "Keys, row glyphs and filter syntax", True),
+    BoardAction("messages", "exclamation_mark", "messages", "Messages", "The last messages and errors, in full"),
     BoardAction("quit", "q", "quit", "Quit", "Quit dslp-tui", True),
     BoardAction("cursor_down", "j", "cursor('down')", "Down", "Move down"),
     BoardAction("cursor_up", "k", "cursor('up')", "Up", "Move up"),
@@ -115,7 +117,19 @@ class BoardTree(Tree[NodeData]):
         width = (label if isinstance(label, Text) else self.process_label(label)).cell_len
         if node.allow_expand:
             width += cell_len(self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
+        elif self._in_icon_column(node):
+            width += cell_len(self.ICON_NODE)
         return width
+
+    def _in_icon_column(self, node: TreeNode[NodeData]) -> bool:
+        """A top-level line with nothing to expand (an Ask with no children) still lines up."""
+        return not node.allow_expand and node.parent is self.root
+
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        label = super().render_label(node, base_style, style)
+        if self._in_icon_column(node):
+            label = Text.assemble((" " * cell_len(self.ICON_NODE), base_style), label)
+        return label
 
     def action_expand(self) -> None:
         node = self.cursor_node
@@ -132,8 +146,15 @@ class BoardTree(Tree[NodeData]):
             self.move_cursor(node.parent)
 
 
+# The footer shows keys in binding order and cuts what does not fit: help and quit come first.
+FOOTER_FIRST = ("help", "quit")
+
+
 class BoardScreen(Screen[None]):
-    BINDINGS = [Binding(a.key, a.action, a.short, show=a.footer, id=a.id, tooltip=a.description) for a in BOARD_ACTIONS]
+    BINDINGS = [
+        Binding(a.key, a.action, a.short, show=a.footer, id=a.id, tooltip=a.description)
+        for a in sorted(BOARD_ACTIONS, key=lambda a: a.id not in FOOTER_FIRST)
+    ]
 
     def __init__(self, host: BoardHost, ascii_only: bool = False) -> None:
         super().__init__()
@@ -150,6 +171,8 @@ class BoardScreen(Screen[None]):
         self._groups: dict[str, Group] = {}
         self._kinds: dict[str, tuple[tuple[Row, ...], int | None]] = {}
         self._expanded: set[str] | None = None  # None: nothing drawn yet, use the defaults
+        self._seen: set[str] = set()  # group keys drawn before: they keep the person's choice
+        self.select_next: int | None = None  # an issue to put the cursor on at the next redraw (just filed)
         # Labels by (what, id(row), width...) -> (row, Text): a redraw of the same snapshot
         # (filter, show/hide closed) reuses them. Kept for the rows of the last two redraws.
         self._labels: dict[tuple, tuple[Row, Text]] = {}
@@ -204,14 +227,10 @@ class BoardScreen(Screen[None]):
         """
         tree = self.query_one(BoardTree)
         selected = self._pending or (tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None)
-        if self._expanded is None:
-            small = sum(len(g.rows()) for g in board.groups) < 200
-            self._expanded = {
-                g.key
-                for i, g in enumerate(board.groups)
-                if g.ask and (i == 0 or (small and g.ask.issue.state == "open"))
-            }
-            self._expanded |= {f"{g.key}/{kind}" for g in board.groups for kind in g.children}
+        self._expand_new_groups(board)
+        if self.select_next is not None:
+            selected = self._reveal(board, self.select_next) or selected
+            self.select_next = None
         self._filtered = filtered
         self.board = board
         self.runs = runs
@@ -250,6 +269,38 @@ class BoardScreen(Screen[None]):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._show_detail(node.data)
+
+    def _reveal(self, board: Board, number: int) -> str | None:
+        """Expand the groups issue ``number`` is under; its line's key, or None when not shown."""
+        assert self._expanded is not None
+        for group in board.groups:
+            if group.ask and group.ask.number == number:
+                return group.key
+            for kind, rows in group.children.items():
+                if any(row.number == number for row in rows):
+                    self._expanded |= {group.key, f"{group.key}/{kind}"}
+                    return f"issue-{number}"
+        return None
+
+    def _expand_new_groups(self, board: Board) -> None:
+        """Groups seen for the first time take the defaults: the first Ask, and on a small board
+        every open one, expanded with all their kinds. Groups already seen keep the person's choice,
+        so an Ask (or a kind) that appears after the first paint opens like the ones before it.
+        """
+        first = self._expanded is None
+        expanded = self._expanded if self._expanded is not None else set()
+        small = sum(len(g.rows()) for g in board.groups) < 200
+        for index, group in enumerate(board.groups):
+            if group.key not in self._seen:
+                self._seen.add(group.key)
+                if group.ask and ((first and index == 0) or (small and group.ask.issue.state == "open")):
+                    expanded.add(group.key)
+            for kind in group.children:
+                key = f"{group.key}/{kind}"
+                if key not in self._seen:
+                    self._seen.add(key)
+                    expanded.add(key)
+        self._expanded = expanded
 
     def _is_expanded(self, key: str) -> bool:
         return self._filtered or key in (self._expanded or ())
@@ -396,7 +447,7 @@ class BoardScreen(Screen[None]):
         next_branch = self.host.branch_name_for(row.issue) if not row.branches else None
         summary = self.runs.get(row.number) if self.runs is not None else None
         lines = detail_lines(row, self.board, self.glyphs, next_branch, summary)
-        facts.update(Text("\n").join(to_text(line) for line in lines))
+        facts.update(Facts(lines))
         # Rich's Markdown renders into one widget: fast even for an Ask listing hundreds of
         # children (Textual's Markdown widget builds a widget per block). No hyperlinks:
         # links in other people's text are shown, not made clickable.
@@ -476,6 +527,10 @@ class BoardScreen(Screen[None]):
     @on_top
     def action_help(self) -> None:
         self.host.show_help()
+
+    @on_top
+    def action_messages(self) -> None:
+        self.host.show_messages()
 
     @on_top
     def action_quit(self) -> None:

@@ -45,7 +45,11 @@ class Flows:
 
     def _loaded(self) -> Workspace | None:
         if self.app.workspace is None or self.app.snapshot is None:
-            self.app.notify("The board is still loading; try again in a moment.", severity="warning")
+            failed = self.app.last_error
+            if failed:  # not loading: it failed, and waiting will not help
+                self.app.notify(f"The board did not load ({failed}); press r to retry.", severity="error")
+            else:
+                self.app.notify("The board is still loading; try again in a moment.", severity="warning")
             return None
         return self.app.workspace
 
@@ -130,6 +134,7 @@ class Flows:
         draft = with_identity(draft)
 
         def created(issue: Issue) -> None:
+            self.app.board_screen.select_next = issue.number  # the cursor goes to it once the board shows it
             self.app.notify(f"Created #{issue.number} {one_line(issue.title)}", title="New issue", timeout=5)
 
         self.app.write(

@@ -34,18 +34,16 @@ class StatusInfo:
 
 
 def status_text(info: StatusInfo) -> Text:
-    parts = Text(no_wrap=True, overflow="ellipsis")
+    """What the board shows first (error, filter, hidden, stale), then where it is.
+
+    Narrow terminals cut the end, so the marks that change what is on the board come before
+    the repository's facts; an error is shown whole (the bar wraps to two lines, ``!`` lists
+    every message in full).
+    """
+    parts = Text(overflow="ellipsis")
     parts.append("dslp-tui", STYLES["number"])
-    parts.append(f" · {one_line(info.project)}")
-    if info.branch is not None:
-        parts.append(f" · on {one_line(info.branch or '(detached)')}")
-        if info.dirty:
-            parts.append(" · uncommitted changes", STYLES["warning"])
-    parts.append(f" · {one_line(info.tracker)} tracker")
-    if info.rate is not None and info.rate[1] > 0:
-        parts.append(f" · API {info.rate[0]:,}/{info.rate[1]:,}", STYLES["dim"])
-    if info.runs:
-        parts.append(f" · {one_line(info.runs)}", STYLES["dim"])
+    if info.error:
+        parts.append(f" · ⚠ {one_line(info.error)} (r retries, ! shows messages)", STYLES["error"])
     if info.query:
         parts.append(f" · filter: {one_line(info.query)}", STYLES["key"])
     if info.closed_hidden:
@@ -58,10 +56,18 @@ def status_text(info: StatusInfo) -> Text:
         parts.append(f" · rate limited: retry in {info.rate_wait}s", STYLES["warning"])
     if info.warning:
         parts.append(f" · ⚠ {one_line(info.warning)}", STYLES["warning"])
-    if info.error:
-        parts.append(f" · ⚠ {one_line(info.error)} (r retries)", STYLES["error"])
-    elif info.loading:
+    if info.loading and not info.error:
         parts.append(" · loading…", STYLES["dim"])
+    parts.append(f" · {one_line(info.project)}")
+    if info.branch is not None:
+        parts.append(f" · on {one_line(info.branch or '(detached)')}")
+        if info.dirty:
+            parts.append(" · uncommitted changes", STYLES["warning"])
+    parts.append(f" · {one_line(info.tracker)} tracker")
+    if info.rate is not None and info.rate[1] > 0:
+        parts.append(f" · API {info.rate[0]:,}/{info.rate[1]:,}", STYLES["dim"])
+    if info.runs:
+        parts.append(f" · {one_line(info.runs)}", STYLES["dim"])
     return parts
 
 

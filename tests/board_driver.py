@@ -35,3 +35,9 @@ def labels(app: App) -> list[str]:
 
 def status(app: App) -> str:
     return str(app.screen.query_one("#status-bar", Static).render())
+
+
+def shown(widget) -> str:
+    """What ``widget`` draws, line by line (trailing spaces removed): its text as on screen."""
+    strips = widget.render_lines(widget.size.region)
+    return "\n".join("".join(segment.text for segment in strip).rstrip() for strip in strips)

@@ -62,3 +62,9 @@ def test_runs_table_120x40(snap_compare, demo: Path) -> None:
         await _loaded(pilot)
 
     assert snap_compare(build_app(demo), terminal_size=(120, 40), run_before=open_runs)
+
+
+def test_board_no_color_120x40(snap_compare, demo: Path, monkeypatch) -> None:
+    """NO_COLOR: default colours everywhere; the cursor in reverse, headings in bold."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(build_app(demo), terminal_size=(120, 40), run_before=_loaded)
