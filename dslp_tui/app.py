@@ -434,6 +434,9 @@ class DslpApp(App[int]):
         from dslp_tui.screens.pickers import Picker
 
         options = [(key, self.config.label(key)) for key in STATUS_KEYS] + [("none", "(no status label)")]
+        if row.issue.kind is Kind.MODEL:  # the process's Deploy label: ready to deploy, beside the status
+            deploy = self.config.label("deploy")
+            options.append(("deploy", f"remove {deploy}" if deploy in row.issue.labels else deploy))
 
         def chosen(key: str | None) -> None:
             if key:
@@ -442,13 +445,16 @@ class DslpApp(App[int]):
         self.push_screen(Picker(f"Status of #{row.number} {one_line(row.issue.title)}", options), chosen)
 
     def _set_status(self, number: int, key: str) -> None:
-        from dslp_tui.process import STATUS_KEYS
-
-        add = () if key == "none" else (self.config.label(key),)
-        remove = tuple(self.config.label(k) for k in STATUS_KEYS if k != key)
+        from dslp_tui.workflows import deploy_toggle, status_labels
 
         def label(workspace: Workspace) -> str:
+            if key == "deploy":
+                add, remove = deploy_toggle(self.config, workspace.tracker.get_issue(number))
+            else:
+                add, remove = status_labels(self.config, None if key == "none" else key)
             workspace.tracker.set_labels(number, add=add, remove=remove)
+            if key == "deploy":
+                return f"#{number}: {add[0] if add else 'no ' + remove[0]}"
             return f"#{number}: {add[0] if add else 'no status label'}"
 
         self._write("status", label)
@@ -499,6 +505,31 @@ class DslpApp(App[int]):
             return f"#{number} {'closed' if state == 'closed' else 'reopened'} (o again to undo)"
 
         self._write("close" if state == "closed" else "reopen", change)
+
+    # --- moves: promote, fail, close an exploration ----------------------------------------
+
+    def start_move(self, move: str, selected: NodeData | None) -> None:
+        """Build the move's plan in a worker (reads git, the tracker, runs), then preview it."""
+        row = self._selected_row(selected)
+        if row is None:
+            return
+        number = row.number
+
+        def prepare() -> None:
+            from dslp_tui.screens.plan import PlanScreen
+            from dslp_tui.workflows import open_move
+
+            try:
+                with self._lock:
+                    opened = open_move(self._workspace(), move, number)
+            except Exception as error:  # a move that cannot be built here: one line, nothing changed
+                why = one_line(str(error)) or type(error).__name__
+                self.call_from_thread(self.notify, why, title=f"{move} #{number}: not started", severity="error")
+                return
+            done = lambda ran: self.refresh_board() if ran else None  # noqa: E731
+            self.call_from_thread(self.push_screen, PlanScreen(opened, self._lock), done)
+
+        self.run_worker(prepare, thread=True, group="move", exit_on_error=False)
 
     # --- branches -------------------------------------------------------------------------------
 
