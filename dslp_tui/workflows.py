@@ -274,7 +274,7 @@ def _tldr_step(ctx: MoveContext) -> Step:
     first = ctx.tldr.strip().splitlines()[0] if ctx.tldr.strip() else ""
     return Step(
         "tldr",
-        f"comment the TL;DR on #{ctx.number}: {first[:60]}{'…' if len(first) > 60 else ''}",
+        f"comment the TL;DR on #{ctx.number}" + (f": {first[:60]}{'…' if len(first) > 60 else ''}" if first else ""),
         lambda c: c.comment_exists(c.tldr_comment()),
         lambda c: (c.tracker.comment(c.number, c.tldr_comment()), "TL;DR commented")[1],
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from contextlib import nullcontext
 
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -72,14 +73,17 @@ class PlanScreen(Modal[bool]):
         area.focus()
         area.move_cursor(area.document.end)
 
-    def _steps_text(self) -> Text:
-        text = Text(end="")
+    def _steps_text(self) -> Table:
+        """The numbered steps with their marks; a long step wraps under its own words."""
+        table = Table.grid(padding=(0, 1))
+        table.add_column(justify="right", no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(ratio=1)
         for number, step in enumerate(self.steps, 1):
             mark = self.marks.get(step.id, "todo")
-            style = {"done": "dim", "skip": "dim", "fail": "error", "start": "key"}.get(mark, "")
-            text.append(f"{number:2}. {MARKS[mark]} {clean(step.says)}\n", STYLES.get(style, ""))
-        text.rstrip()
-        return text
+            style = STYLES.get({"done": "dim", "skip": "dim", "fail": "error", "start": "key"}.get(mark, ""), "")
+            table.add_row(Text(f"{number}."), Text(MARKS[mark], style), Text(clean(step.says), style))
+        return table
 
     def _log_text(self) -> Text:
         return Text("\n", end="").join(self.log_lines)

@@ -6,9 +6,11 @@ tracker and from git, never from the screen alone.
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 
+from rich.console import Console
 from textual.widgets import Static, TextArea
 
 from dslp_tui.app import DslpApp, build_app
@@ -47,7 +49,11 @@ def shown(app: DslpApp, widget_id: str) -> str:
 
 
 def steps(app: DslpApp) -> list[str]:
-    return [line.strip() for line in shown(app, "plan-steps").splitlines() if line.strip()]
+    """The steps as shown (a grid: number, mark, words), one line each at a wide width."""
+    console = Console(width=400, file=io.StringIO(), color_system=None)
+    with console.capture() as captured:
+        console.print(app.screen._steps_text())
+    return [" ".join(line.split()) for line in captured.get().splitlines() if line.strip()]
 
 
 def log(app: DslpApp) -> list[str]:
@@ -81,7 +87,7 @@ async def test_promote_previews_then_runs_with_a_live_log(demo: Path) -> None:
         await settle(pilot)
         screen = await open_move(pilot, "p", 7)
         lines = steps(app)
-        assert lines[0].startswith("1. [    ] comment the TL;DR on #7")
+        assert lines[0] == "1. [ ] comment the TL;DR on #7"
         assert not any("[done]" in line for line in lines)
         assert any(f"merge main into {EXP}" in line for line in lines)
         assert any(f"delete {EXP}" in line for line in lines)
