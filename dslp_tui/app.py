@@ -516,6 +516,8 @@ class DslpApp(App[int]):
         number = row.number
 
         def prepare() -> None:
+            from textual.worker import get_current_worker
+
             from dslp_tui.screens.plan import PlanScreen
             from dslp_tui.workflows import open_move
 
@@ -526,10 +528,14 @@ class DslpApp(App[int]):
                 why = one_line(str(error)) or type(error).__name__
                 self.call_from_thread(self.notify, why, title=f"{move} #{number}: not started", severity="error")
                 return
-            done = lambda ran: self.refresh_board() if ran else None  # noqa: E731
-            self.call_from_thread(self.push_screen, PlanScreen(opened, self._lock), done)
+            if not get_current_worker().is_cancelled:  # a second key press replaced this preview
+                self.call_from_thread(self.push_screen, PlanScreen(opened, self._lock), ran)
 
-        self.run_worker(prepare, thread=True, group="move", exit_on_error=False)
+        def ran(anything_ran: bool | None) -> None:
+            if anything_ran:
+                self.refresh_board()
+
+        self.run_worker(prepare, thread=True, group="move", exclusive=True, exit_on_error=False)
 
     # --- branches -------------------------------------------------------------------------------
 

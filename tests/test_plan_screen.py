@@ -237,3 +237,42 @@ async def test_deploy_is_a_status_choice_on_models_only(demo: Path) -> None:
         move_to(app, "issue-7")
         await pilot.press("s")  # an Experiment: no Deploy
         assert [key for key, _ in app.screen.options][-1] == "none"
+
+
+async def test_a_burst_of_p_opens_one_preview(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        move_to(app, "issue-7")
+        await pilot.press("p", "p", "p")
+        await settle(pilot)
+        assert sum(isinstance(screen, PlanScreen) for screen in app.screen_stack) == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+
+
+async def test_help_and_palette_list_the_moves(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert titles["Promote the experiment to a Model (previewed plan)"] == "key: p"
+        assert titles["Fail the experiment: TL;DR, failed, close (previewed plan)"] == "key: x"
+        assert titles["Close the exploration with its TL;DR (plan)"] == "key: c"
+        keys = dict(app._key_list())
+        assert keys["p"].startswith("Promote") and keys["x"].startswith("Fail") and keys["c"].startswith("Close the")
+
+
+async def test_hostile_text_in_the_preview_is_shown_as_is(demo: Path) -> None:
+    hostile = "[@click=app.quit]x[/b] \x1b[31mred"
+    tracker(demo).update_issue(7, title=hostile)
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_move(pilot, "p", 7)
+        assert screen.query_one("#plan")._border_title.plain == "Promote #7 [@click=app.quit]x[/b] red"
+        assert any("'Implement [@click=app.quit]x[/b] red model'" in line for line in steps(app)), steps(app)
+        await pilot.click("#plan")
+        await pilot.pause()
+        assert app.is_running
