@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import threading
 from pathlib import Path
 
 from rich.console import Console
@@ -239,17 +240,44 @@ async def test_deploy_is_a_status_choice_on_models_only(demo: Path) -> None:
         assert [key for key, _ in app.screen.options][-1] == "none"
 
 
-async def test_a_burst_of_p_opens_one_preview(demo: Path) -> None:
+async def test_a_second_p_while_the_first_preview_is_built_opens_one_preview(demo: Path, monkeypatch) -> None:
+    from dslp_tui import workflows
+
+    entered: list[int] = []
+    gate = threading.Event()
+    real = workflows.open_move
+
+    def held(*args):  # the first p's preview is still being built when the second p comes
+        entered.append(1)
+        gate.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(workflows, "open_move", held)
     app = build_app(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         move_to(app, "issue-7")
-        await pilot.press("p", "p", "p")
-        await settle(pilot)
+        board = app.screen
+        board.action_move("promote")
+        await until(pilot, lambda: len(entered) == 1)
+        board.action_move("promote")  # replaces the first, which is past the point of cancelling
+        gate.set()
+        await until(pilot, lambda: len(entered) == 2)
+        await until(pilot, lambda: not any(w.group == "move" and w.is_running for w in app.workers))
+        await pilot.pause(0.2)
         assert sum(isinstance(screen, PlanScreen) for screen in app.screen_stack) == 1
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, BoardScreen)
+
+
+async def until(pilot, condition) -> None:
+    """Wait (at most 10 s) for ``condition``; settle's wait_for_complete raises for cancelled workers."""
+    for _ in range(100):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("timed out")
 
 
 async def test_help_and_palette_list_the_moves(demo: Path) -> None:
