@@ -41,7 +41,7 @@ class PlanScreen(Modal[bool]):
     def __init__(self, opened: OpenedMove, lock: threading.Lock | None = None) -> None:
         super().__init__()
         self.opened = opened
-        self.lock = lock
+        self.workspace_lock = lock  # one workspace operation at a time (the app's)
         self.state = "preview"  # preview → running → finished | stopped
         self.marks = {step.id: "done" if done else "todo" for step, done in opened.steps}
         self.steps = [step for step, _ in opened.steps]
@@ -151,7 +151,7 @@ class PlanScreen(Modal[bool]):
     def _run(self, tldr: str) -> None:
         """Check and run the plan off the UI thread; every event comes back as a log line."""
         try:
-            with self.lock or nullcontext():
+            with self.workspace_lock or nullcontext():
                 plan = self.opened.confirm(tldr)
                 self.app.call_from_thread(self._started, [step for step in plan.steps])
                 outcome = self.opened.run(plan, lambda event: self.app.call_from_thread(self._event, event))
@@ -168,22 +168,21 @@ class PlanScreen(Modal[bool]):
         self._show_state()
 
     def _event(self, event: Event) -> None:
-        index = self.steps.index(event.step) + 1 if event.step in self.steps else 0
-        says = clean(event.step.says) if event.step else ""
+        """One line of the log per event; the step's mark follows it."""
+        step = event.step
+        if step is None:  # finished
+            self._log(plain(clean(event.message), "status.succeeded"))
+            return
+        index = self.steps.index(step) + 1 if step in self.steps else 0
+        self.marks[step.id] = event.kind
         if event.kind == "start":
-            self.marks[event.step.id] = "start"
-            self._log(plain(f"{index}. {says}"))
+            self._log(plain(f"{index}. {clean(step.says)}"))
         elif event.kind == "skip":
-            self.marks[event.step.id] = "skip"
-            self._log(plain(f"{index}. {says}: already done", "dim"))
+            self._log(plain(f"{index}. {clean(step.says)}: already done", "dim"))
         elif event.kind == "done":
-            self.marks[event.step.id] = "done"
             self._log(plain(f"   done{': ' + clean(event.message) if event.message else ''}"))
         elif event.kind == "fail":
-            self.marks[event.step.id] = "fail"
-            self._log(plain(f"   failed at step {index} ({event.step.id}): {clean(event.message)}", "error"))
-        elif event.kind == "finished":
-            self._log(plain(clean(event.message), "status.succeeded"))
+            self._log(plain(f"   failed at step {index} ({step.id}): {clean(event.message)}", "error"))
         self._show_state()
 
     def _refused(self, reason: str) -> None:
