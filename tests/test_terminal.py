@@ -73,6 +73,7 @@ def test_demo_in_a_real_terminal(tmux, tmp_path: Path) -> None:
 
     # Filter to the models: the experiments disappear.
     tmux("send-keys", "-t", "board", "/")
+    wait_for(tmux, "filter: text  kind:experiment")  # the filter line is open and focused
     tmux("send-keys", "-t", "board", "-l", "kind:model")
     screen = wait_for(tmux, "filter: kind:model")
     assert "#8 Implement churn model" in screen and "#5 Gradient boosting" not in screen
@@ -82,6 +83,8 @@ def test_demo_in_a_real_terminal(tmux, tmp_path: Path) -> None:
 
     # Help, then quit: the program ends and the issue is really filed.
     tmux("send-keys", "-t", "board", "?")
+    wait_for(tmux, "Promote the experiment to a Model")
+    tmux("send-keys", "-t", "board", "End")  # the legend is under the keys: scroll the help down
     wait_for(tmux, "labelled failed (kept, not lost)")
     tmux("send-keys", "-t", "board", "Escape")
     wait_for(tmux, "labelled failed", gone=True)  # a key right after escape would read as alt+key
