@@ -457,7 +457,7 @@ class DslpApp(TypeAheadApp[int]):
     ) -> None:
         try:
             workspace = self._open_workspace()
-            with self._write_locks.setdefault(workspace.tracker.name, threading.Lock()):
+            with self.write_lock(workspace):
                 result = operation(workspace)
         except Exception as error:  # shown to the person (a bug: with its log file), never raised into Textual
             if failed is not None:
@@ -512,6 +512,13 @@ class DslpApp(TypeAheadApp[int]):
 
     def open_close(self, selected: NodeData | None) -> None:
         self.flows.open_close(selected)
+
+    def start_move(self, move: str, selected: NodeData | None) -> None:
+        self.flows.start_move(move, selected)
+
+    def write_lock(self, workspace: Workspace) -> threading.Lock:
+        """The lock that serialises writes to ``workspace``'s tracker (one per tracker)."""
+        return self._write_locks.setdefault(workspace.tracker.name, threading.Lock())
 
     def action_show_runs(self) -> None:
         """``u`` (a board key bound to the app): the selected issue's runs table."""

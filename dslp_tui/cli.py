@@ -719,26 +719,19 @@ def _print_event(event) -> None:
 
 
 def _best_run(workspace, args):
-    """The run whose metrics and link go in the Model issue: ``--run ID``, else the
-    experiment's best run by the primary metric (None: no runs, or no primary metric)."""
-    from dslp_tui.rollup import best_run
+    """The run for the Model issue (``--run ID``, else the best); runs that cannot be read
+    are a note on stderr, unless ``--run`` named one."""
     from dslp_tui.runs import RunsError
+    from dslp_tui.workflows import run_for_model
 
     run_id = getattr(args, "run_id", None)
     try:
-        runs = workspace.load_runs()
+        return run_for_model(workspace, args.number, run_id)
     except RunsError as error:
         if run_id:
             raise CliError(f"--run {run_id}: {error}") from None
         _fail(f"runs: {error} (the Model issue is written without run metrics)")
         return None
-    if run_id:
-        for run in runs:
-            if run.id == run_id:
-                return run
-        raise CliError(f"--run {run_id}: no such run among this repository's runs")
-    issue = workspace.tracker.get_issue(args.number)
-    return best_run((r for r in runs if r.issue == args.number), workspace.config.goal(issue.parent))
 
 
 def _registry(workspace, args):

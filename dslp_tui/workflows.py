@@ -274,7 +274,7 @@ def _tldr_step(ctx: MoveContext) -> Step:
     first = ctx.tldr.strip().splitlines()[0] if ctx.tldr.strip() else ""
     return Step(
         "tldr",
-        f"comment the TL;DR on #{ctx.number}: {first[:60]}{'…' if len(first) > 60 else ''}",
+        f"comment the TL;DR on #{ctx.number}" + (f": {first[:60]}{'…' if len(first) > 60 else ''}" if first else ""),
         lambda c: c.comment_exists(c.tldr_comment()),
         lambda c: (c.tracker.comment(c.number, c.tldr_comment()), "TL;DR commented")[1],
     )
@@ -409,6 +409,25 @@ def _require_kind(issue: Issue, kind: Kind, move: str) -> None:
 
 
 # --- promote ---------------------------------------------------------------------------------
+
+
+def run_for_model(workspace, number: int, run_id: str | None = None) -> Run | None:
+    """The run whose metrics and link go in the Model issue: ``run_id``, else experiment
+    ``number``'s best run by its Ask's primary metric (None: no runs, or no primary metric).
+
+    Shared by ``dslp-tui promote`` and the board's ``p``. Raises ``RunsError`` when the runs
+    cannot be read, :class:`MoveRefused` when ``run_id`` is not among them.
+    """
+    from dslp_tui.rollup import best_run
+
+    runs = workspace.load_runs()
+    if run_id:
+        chosen = next((run for run in runs if run.id == run_id), None)
+        if chosen is None:
+            raise MoveRefused(f"--run {run_id}: no such run among this repository's runs")
+        return chosen
+    issue = workspace.tracker.get_issue(number)
+    return best_run((run for run in runs if run.issue == number), workspace.config.goal(issue.parent))
 
 
 def best_run_summary(run: Run) -> str:
@@ -646,12 +665,15 @@ def _register_step(ctx: MoveContext, run: Run, registry: ModelRegistry, model_br
 # --- safety: refuse before any change --------------------------------------------------------
 
 
-def check_can_start(plan: Plan, journal: Journal) -> None:
-    """Everything that would make the move stop half-way for a known reason, said up front."""
+def check_can_start(plan: Plan, journal: Journal, *, require_tldr: bool = True) -> None:
+    """Everything that would make the move stop half-way for a known reason, said up front.
+
+    ``require_tldr=False``: everything but the TL;DR (the board asks before it is typed).
+    """
     ctx = plan.context
     issue = plan.issue
     resuming = bool(journal.data["steps"])
-    if not ctx.tldr.strip():
+    if require_tldr and not ctx.tldr.strip():
         raise MoveRefused(f"a TL;DR is required for {plan.move} #{issue.number}: give --tldr TEXT or --tldr-file F")
     if issue.state == "closed" and not resuming:
         raise MoveRefused(f"#{issue.number} is already closed; reopen it first if the move is still to be done")
@@ -697,3 +719,70 @@ def _check_promote(ctx: MoveContext, journal: Journal, pulls: list[PullRequest])
 def build_plan(move: str, ctx: MoveContext) -> Plan:
     builders = {"promote": plan_promote, "fail": plan_fail, "close": plan_close}
     return builders[move](ctx)
+
+
+# --- the board's side: a move opened for a preview, then confirmed ---------------------------
+
+
+@dataclass
+class OpenedMove:
+    """A move as the board previews it: the plan, its done marks, the TL;DR to start from,
+    why it would be refused as things are (besides the TL;DR), and notes (runs unreadable)."""
+
+    plan: Plan
+    journal: Journal
+    steps: list[tuple[Step, bool]]
+    refusal: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def move(self) -> str:
+        return self.plan.move
+
+    @property
+    def tldr(self) -> str:
+        return self.plan.context.tldr
+
+    def keep_tldr(self, text: str) -> None:
+        """Save an unsent TL;DR in the move's journal: reopening the move resumes it."""
+        self.journal.data["tldr"] = text
+        self.journal.save()
+
+    def confirm(self, tldr: str) -> Plan:
+        """The plan rebuilt with ``tldr`` (its steps quote it), checked; raises MoveRefused."""
+        ctx = self.plan.context
+        ctx.tldr = tldr.strip()
+        plan = build_plan(self.move, ctx)
+        check_can_start(plan, self.journal)
+        return plan
+
+    def run(self, plan: Plan, on_event: Callable[[Event], None]) -> Outcome:
+        return run_plan(plan, self.journal, on_event)
+
+
+def open_move(workspace, move: str, number: int) -> OpenedMove:
+    """Build move ``move`` on issue ``number`` for a preview; changes nothing.
+
+    Raises MoveRefused (wrong kind, no Ask) and the tracker's and git's errors; a refusal of
+    the move as things are (uncommitted changes, a closed issue) is kept in ``refusal``.
+    """
+    from dslp_tui.runs import RunsError
+
+    journal = Journal.for_move(workspace.git.common_dir, move, number)
+    notes = []
+    best = None
+    if move == "promote":
+        try:
+            best = run_for_model(workspace, number)
+        except RunsError as error:
+            notes.append(f"runs: {error} (the Model issue is written without run metrics)")
+    ctx = MoveContext(workspace, number, best_run=best)
+    ctx.tldr = initial_tldr(move, ctx.issue(), journal)
+    plan = build_plan(move, ctx)
+    steps = preview(plan)
+    try:
+        check_can_start(plan, journal, require_tldr=False)
+        refusal = None
+    except MoveRefused as error:
+        refusal = str(error)
+    return OpenedMove(plan, journal, steps, refusal, notes)

@@ -275,6 +275,16 @@ class Workspace:
         add, remove = status_labels(self.config, key)
         return self.tracker.set_labels(number, add=add, remove=remove)
 
+    def toggle_deploy(self, number: int) -> Issue:
+        """Add the process's Deploy label to Model ``number``, or take it off (Models only)."""
+        from dslp_tui.workflows import deploy_toggle
+
+        issue = self.tracker.get_issue(number)
+        if issue.kind is not Kind.MODEL:
+            raise ValidationError(f"status: Deploy is for Model issues; #{number} is not one", field="status")
+        add, remove = deploy_toggle(self.config, issue)
+        return self.tracker.set_labels(number, add=add, remove=remove)
+
     def set_state(self, number: int, state: str) -> Issue:
         """Close (``"closed"``) or reopen (``"open"``) issue ``number``."""
         if state not in ("open", "closed"):

@@ -66,6 +66,9 @@ BOARD_ACTIONS: tuple[BoardAction, ...] = (
         "status", "s", "set_status", "Status", "Set the status label: succeeded, failed, on hold, blocked", True
     ),
     BoardAction("comment", "w", "comment", "Comment", "Write a comment (a TL;DR) on the issue"),
+    BoardAction("promote", "p", "move('promote')", "Promote", "Promote the experiment to a Model (previewed plan)"),
+    BoardAction("fail", "x", "move('fail')", "Fail", "Fail the experiment: TL;DR, failed, close (previewed plan)"),
+    BoardAction("close_explore", "c", "move('close')", "Close explore", "Close the exploration with its TL;DR (plan)"),
     BoardAction("open_close", "o", "open_close", "Close/reopen", "Close the issue, or reopen it"),
     BoardAction("runs", "u", "app.show_runs", "Runs", "Runs of the issue (an Ask: its children's): compare, graph"),
     BoardAction("filter", "slash", "filter", "Filter", "Filter by text, kind:, label:, state:", True),
@@ -515,6 +518,10 @@ class BoardScreen(Screen[None]):
     @on_top
     def action_comment(self) -> None:
         self.host.write_comment(self.selected)
+
+    @on_top
+    def action_move(self, move: str) -> None:
+        self.host.start_move(move, self.selected)
 
     @on_top
     def action_open_close(self) -> None:

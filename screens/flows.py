@@ -165,10 +165,15 @@ class Flows:
 
         config = self.app.config
         options = [(key, config.label(key)) for key in STATUS_KEYS] + [("none", "(no status label)")]
+        if row.issue.kind is Kind.MODEL:  # the process's Deploy label: ready to deploy, beside the status
+            deploy = config.label("deploy")
+            options.append(("deploy", f"remove {deploy}" if deploy in row.issue.labels else deploy))
         number = row.number
 
         def chosen(key: str | None) -> None:
-            if key:
+            if key == "deploy":
+                self.toggle_deploy(number)
+            elif key:
                 self.set_status(number, None if key == "none" else key)
 
         self.app.push_screen(Picker(f"Status of #{number} {one_line(row.issue.title)}", options), chosen)
@@ -180,6 +185,48 @@ class Flows:
             self.app.notify(f"#{issue.number}: {label}", title="Status", timeout=5)
 
         self.app.write("status", lambda workspace: workspace.set_status(number, key), done)
+
+    def toggle_deploy(self, number: int) -> None:
+        deploy = self.app.config.label("deploy")
+
+        def done(issue: Issue) -> None:
+            now = deploy if deploy in issue.labels else f"no {deploy}"
+            self.app.notify(f"#{issue.number}: {now}", title="Status", timeout=5)
+
+        self.app.write("status", lambda workspace: workspace.toggle_deploy(number), done)
+
+    # --- moves: promote, fail, close an exploration ---------------------------------------------
+
+    def start_move(self, move: str, selected: NodeData | None) -> None:
+        """Build the move's plan in a worker (it reads git, the tracker, runs), then preview it."""
+        row = self._selected_row(selected)
+        if row is None:
+            return
+        app, number = self.app, row.number
+
+        def prepare() -> None:
+            from textual.worker import get_current_worker
+
+            from dslp_tui.screens.plan import PlanScreen
+            from dslp_tui.workflows import open_move
+
+            try:
+                workspace = app._open_workspace()
+                opened = open_move(workspace, move, number)
+            except Exception as error:  # a move that cannot be built here: one line, nothing changed
+                app.call_from_thread(
+                    app.notify, describe(error), title=f"{move} #{number}: not started", severity="error"
+                )
+                return
+            if not get_current_worker().is_cancelled:  # a second key press replaced this preview
+                lock = app.write_lock(workspace)  # its steps are writes: one at a time with the board's
+                app.call_from_thread(app.push_screen, PlanScreen(opened, lock), ran)
+
+        def ran(anything_ran: bool | None) -> None:
+            if anything_ran:
+                app.refresh_board()
+
+        app.run_worker(prepare, thread=True, group="move", exclusive=True, exit_on_error=False)
 
     def write_comment(self, selected: NodeData | None) -> None:
         row = self._selected_row(selected)

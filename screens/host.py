@@ -48,6 +48,10 @@ class BoardHost(Protocol):
 
     def show_help(self) -> None: ...
 
+    def start_move(self, move: str, selected: NodeData | None) -> None:
+        """Preview, then run, a move (promote, fail, close) on the selected issue."""
+        ...
+
     def show_messages(self) -> None:
         """The last messages and errors, in full."""
         ...

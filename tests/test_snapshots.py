@@ -68,3 +68,30 @@ def test_board_no_color_120x40(snap_compare, demo: Path, monkeypatch) -> None:
     """NO_COLOR: default colours everywhere; the cursor in reverse, headings in bold."""
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(build_app(demo), terminal_size=(120, 40), run_before=_loaded)
+
+
+async def _promote_7(pilot) -> None:
+    """p on #7 Deep tabular network (an open experiment with runs), a TL;DR typed."""
+    await _loaded(pilot)
+    await pilot.press("j", "j", "j", "j", "j", "j", "j", "j", "j")
+    await _loaded(pilot)
+    await pilot.press("p")
+    await _loaded(pilot)
+    await pilot.press(*"TabNet wins: r2 0.78 on the held-out quarter")
+    await pilot.pause(0.1)
+
+
+def test_promote_preview_120x40(snap_compare, demo: Path) -> None:
+    assert snap_compare(build_app(demo), terminal_size=(120, 40), run_before=_promote_7)
+
+
+def test_promote_finished_log_120x40(snap_compare, demo: Path, monkeypatch) -> None:
+    for name in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"):  # the merge commits' ids are in the log
+        monkeypatch.setenv(name, "2026-03-03T12:00:00+00:00")
+
+    async def run_it(pilot) -> None:
+        await _promote_7(pilot)
+        await pilot.press("ctrl+s")
+        await _loaded(pilot)
+
+    assert snap_compare(build_app(demo), terminal_size=(120, 40), run_before=run_it)

@@ -160,6 +160,8 @@ def test_demo_in_a_real_terminal(tmux, tmp_path: Path) -> None:
 
     # Help, then quit: the program ends and the issue is really filed.
     keys(tmux, "?")
+    wait_for(tmux, "Promote the experiment to a Model")
+    keys(tmux, "End")  # the legend is under the keys: scroll the help down
     wait_for(tmux, "labelled failed (kept, not lost)")
     keys(tmux, "Escape")
     wait_for(tmux, "labelled failed", gone=True)  # a key right after escape would read as alt+key
