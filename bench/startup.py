@@ -115,10 +115,21 @@ if os.environ.get("BENCH_SNAPSHOT"):  # dslp-preloaded: no GitPython, git or SQL
     from dslp_tui.workspace import Workspace
     class _Tracker:
         name = "local"
+    from dslp_tui.workspace import GitPart, IssuesPart
     class _Preloaded(Workspace):
-        def load(self):
+        def _snapshot(self):
             with open(os.environ["BENCH_SNAPSHOT"], "rb") as f:
                 return pickle.load(f)
+        def load(self):
+            return self._snapshot()
+        def load_issues(self):
+            snapshot = self._snapshot()
+            return IssuesPart(snapshot.issues, snapshot.pulls)
+        def load_git(self):
+            snapshot = self._snapshot()
+            return GitPart(snapshot.repo, snapshot.branches)
+        def load_runs(self, snapshot=None):
+            return ()
     def _open(cls, path, clock=time.time):
         return _Preloaded(path, load_config(path), None, _Tracker(), None)
     Workspace.open = classmethod(_open)
