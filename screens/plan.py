@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static, TextArea
 
+from dslp_tui.bugs import describe
 from dslp_tui.errors import DslpError
 from dslp_tui.screens.modal import Modal
 from dslp_tui.screens.render import STYLES, plain
@@ -158,8 +159,8 @@ class PlanScreen(Modal[bool]):
         except DslpError as error:  # refused before any step ran, or the git/tracker read failed
             self.app.call_from_thread(self._refused, str(error))
             return
-        except Exception as error:  # never a traceback on the board: one line
-            self.app.call_from_thread(self._refused, f"{type(error).__name__}: {error}")
+        except Exception as error:  # a bug: one line naming the log that holds its traceback
+            self.app.call_from_thread(self._refused, describe(error))
             return
         self.app.call_from_thread(self._ended, outcome)
 

@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, SelectionList, Sparkline, Static
 from textual.widgets.selection_list import Selection
 
+from dslp_tui.bugs import describe
 from dslp_tui.config import MetricGoal
 from dslp_tui.model import MetricPoint, Run
 from dslp_tui.runtable import (
@@ -337,7 +338,7 @@ class HistoryScreen(Modal[None]):
         self.app.call_from_thread(self._show, points)
 
     def _failed(self, error: BaseException) -> None:
-        message = one_line(str(error)) or type(error).__name__
+        message = describe(error)  # an expected error's words; a bug: where its traceback is
         self.query_one("#history-facts", Static).update(_plain(f"Could not read the history: {message}", "error"))
 
     def _show(self, points: list[MetricPoint]) -> None:
