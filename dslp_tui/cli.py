@@ -159,21 +159,10 @@ def _run(args) -> int:
         return _open_board(root, args.ascii or config.ascii)
     if args.command == "init":
         return _init(root, config, args)
-    workspace = _workspace(root)
-    if args.command == "status":
-        return _status(workspace, args)
-    if args.command == "runs":
-        return _runs(workspace, args)
-    if args.command == "show":
-        return _show(workspace, args)
-    if args.command == "comment":
-        return _comment(workspace, args)
-    if args.command == "new":
-        return _new(workspace, args)
-    if args.command == "branch":
-        return _branch(workspace, args)
-    if args.command in MOVE_COMMANDS:
-        return _move(workspace, args)
+    handlers = {"status": _status, "runs": _runs, "show": _show, "comment": _comment, "new": _new, "branch": _branch}
+    handler = _move if args.command in MOVE_COMMANDS else handlers.get(args.command)
+    if handler is not None:
+        return handler(_workspace(root), args)
     return EXIT_USAGE
 
 

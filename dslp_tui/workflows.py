@@ -357,26 +357,24 @@ def plan_fail(ctx: MoveContext) -> Plan:
     """Fail an experiment: TL;DR, ``failed``, close its PR unmerged, close the issue, tell the Ask."""
     issue = ctx.issue()
     _require_kind(issue, Kind.EXPERIMENT, "fail")
-    steps = [_tldr_step(ctx), _status_step(ctx, "failed")]
-    if ctx.has_pulls:
-        steps.append(_close_pull_step(ctx))
-    steps.append(_close_issue_step(ctx))
-    line = _ask_line(ctx, issue, "failed")
-    steps += [line] if line else []
-    return Plan("fail", issue, steps, ctx)
+    return Plan(
+        "fail", issue, [_tldr_step(ctx), _status_step(ctx, "failed"), *_closing_steps(ctx, issue, "failed")], ctx
+    )
 
 
 def plan_close(ctx: MoveContext) -> Plan:
     """Close an exploration: TL;DR, close its PR unmerged, close the issue, tell the Ask."""
     issue = ctx.issue()
     _require_kind(issue, Kind.EXPLORE, "close")
-    steps = [_tldr_step(ctx)]
-    if ctx.has_pulls:
-        steps.append(_close_pull_step(ctx))
+    return Plan("close", issue, [_tldr_step(ctx), *_closing_steps(ctx, issue, "explored")], ctx)
+
+
+def _closing_steps(ctx: MoveContext, issue: Issue, outcome: str) -> list[Step]:
+    """What failing and closing share: the PR closed unmerged, the issue closed, a line on the Ask."""
+    steps = [_close_pull_step(ctx)] if ctx.has_pulls else []
     steps.append(_close_issue_step(ctx))
-    line = _ask_line(ctx, issue, "explored")
-    steps += [line] if line else []
-    return Plan("close", issue, steps, ctx)
+    line = _ask_line(ctx, issue, outcome)
+    return steps + ([line] if line else [])
 
 
 def exploration_tldr(issue: Issue) -> str:

@@ -3,16 +3,16 @@
 Textual's palette dismisses itself from message handlers (an option chosen, enter in its
 input) that can run after a later key of the same burst closed it already: the second
 dismiss pops the board. Its command search, a worker, can also start after the palette's
-list was removed, and its error ends the app; and ``ctrl+p pagedown`` pages a list that has
-no lines yet (a ``KeyError`` that ends the app). All three are guarded here; the app opens
-this palette wherever Textual would open its own.
+list was removed, and its error ends the app. Both are guarded here (paging a list before it
+is laid out is guarded for every ``OptionList`` in ``guards.py``); the app opens this palette
+wherever Textual would open its own.
 """
 
 from __future__ import annotations
 
 from textual import work
 from textual.await_complete import AwaitComplete
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandPalette
 from textual.css.query import NoMatches
 
 
@@ -32,9 +32,3 @@ class Palette(CommandPalette):
         except NoMatches:
             if self.is_active:
                 raise
-
-    def _action_command_list(self, action: str) -> None:
-        """Textual's, except paging a list not laid out yet, which has nothing to page: a no-op."""
-        if action.startswith("page_") and not self.query_one(CommandList).scrollable_content_region:
-            return
-        super()._action_command_list(action)

@@ -41,3 +41,13 @@ def shown(widget) -> str:
     """What ``widget`` draws, line by line (trailing spaces removed): its text as on screen."""
     strips = widget.render_lines(widget.size.region)
     return "\n".join("".join(segment.text for segment in strip).rstrip() for strip in strips)
+
+
+def move_to(app: App, key: str) -> None:
+    """Put the board's cursor on the node whose data key is ``key`` (``issue-5``, ``ask-1``), expanding its groups."""
+    node = app.screen._find(tree(app).root, key)
+    assert node is not None, key
+    node.parent.expand()
+    if node.parent.parent is not None:
+        node.parent.parent.expand()
+    tree(app).move_cursor(node)

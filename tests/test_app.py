@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Input, Select, Static, TextArea
 
-from dslp_tui.app import DslpApp, build_app
+from dslp_tui.app import build_app
 from dslp_tui.model import IssueDraft
 from dslp_tui.process import render_body, template
 from dslp_tui.screens.board import BoardScreen
@@ -18,21 +18,9 @@ from dslp_tui.screens.issue_form import IssueForm
 from dslp_tui.screens.pickers import Picker
 from dslp_tui.sources.local import LocalTracker
 
-from board_driver import labels, settle, shown, tree
+from board_driver import labels, move_to, settle, shown, tree
 
 SIZE = (120, 40)
-
-
-def move_to(app: DslpApp, key: str) -> None:
-    """Put the cursor on the node whose data key is ``key`` (e.g. ``issue-5``, ``ask-1``)."""
-    screen = app.screen
-    assert isinstance(screen, BoardScreen)
-    node = screen._find(tree(app).root, key)
-    assert node is not None, key
-    node.parent.expand()
-    if node.parent.parent is not None:
-        node.parent.parent.expand()
-    tree(app).move_cursor(node)
 
 
 def _walk(node):

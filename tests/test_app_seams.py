@@ -8,7 +8,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 import pytest
-from test_app import git, move_to
+from test_app import git
 from textual.widgets import Static, TextArea
 
 from dslp_tui import workspace as workspace_module
@@ -21,7 +21,7 @@ from dslp_tui.screens.issue_form import IssueForm
 from dslp_tui.sources.local import LocalTracker
 from dslp_tui.workspace import Workspace
 
-from board_driver import labels, settle, shown, status, tree
+from board_driver import labels, move_to, settle, shown, status, tree
 
 SIZE = (120, 40)
 

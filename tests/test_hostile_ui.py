@@ -19,7 +19,7 @@ from dslp_tui.screens.board import BoardScreen
 from dslp_tui.screens.pickers import Picker
 from dslp_tui.sources.local import LocalTracker
 
-from board_driver import settle, status, tree
+from board_driver import move_to, settle, status
 
 SIZE = (120, 40)
 CLOSER = "[/b] broken"
@@ -30,17 +30,6 @@ WIP = "[WIP] churn"
 def toasts(app) -> list[str]:
     """What every toast on screen shows, rendered (markup would be parsed right here)."""
     return [str(toast.render()) for toast in app.screen.query(Toast)]
-
-
-def select(app, number: int) -> None:
-    screen = app.screen
-    assert isinstance(screen, BoardScreen)
-    node = screen._find(tree(app).root, f"issue-{number}")
-    assert node is not None
-    node.parent.expand()
-    if node.parent.parent is not None:
-        node.parent.parent.expand()
-    tree(app).move_cursor(node)
 
 
 async def test_a_filed_title_shows_literally_in_its_toast(demo: Path) -> None:
@@ -79,7 +68,7 @@ async def test_a_servers_error_message_shows_literally(demo: Path) -> None:
     app = build_app(demo)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        select(app, 7)
+        move_to(app, "issue-7")
         await settle(pilot)
         await pilot.press("s")
         assert isinstance(app.screen, Picker)
@@ -95,7 +84,7 @@ async def test_a_label_name_from_dslp_toml_shows_literally(demo: Path) -> None:
     app = build_app(demo)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        select(app, 7)
+        move_to(app, "issue-7")
         await settle(pilot)
         await pilot.press("s")
         picker = app.screen
@@ -114,7 +103,7 @@ async def test_modal_titles_show_issue_titles_literally(demo: Path) -> None:
     app = build_app(demo)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        select(app, 13)
+        move_to(app, "issue-13")
         await settle(pilot)
         await pilot.press("s")
         assert WIP in str(app.screen.query_one("#picker").border_title)

@@ -20,21 +20,10 @@ from dslp_tui.screens.board import BoardScreen
 from dslp_tui.screens.plan import PlanScreen
 from dslp_tui.sources.local import LocalTracker
 
-from board_driver import settle, tree
+from board_driver import move_to, settle
 
 SIZE = (120, 40)
 EXP = "experiment/7-deep-tabular-network"
-
-
-def move_to(app: DslpApp, key: str) -> None:
-    screen = app.screen
-    assert isinstance(screen, BoardScreen)
-    node = screen._find(tree(app).root, key)
-    assert node is not None, key
-    node.parent.expand()
-    if node.parent.parent is not None:
-        node.parent.parent.expand()
-    tree(app).move_cursor(node)
 
 
 def git(repo: Path, *args: str, check: bool = True) -> str:

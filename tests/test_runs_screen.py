@@ -11,20 +11,10 @@ from dslp_tui.screens.board import BoardScreen
 from dslp_tui.screens.pickers import Picker
 from dslp_tui.screens.runs import ColumnsScreen, CompareScreen, HistoryScreen, RunsScreen
 
-from board_driver import settle, tree
+from board_driver import move_to, settle
 
 SIZE = (120, 40)
 STUDIO = ["Run", "Created", "Duration", "Status", "Compute target", "Run type"]
-
-
-def move_to(app: DslpApp, key: str) -> None:
-    """Put the board's cursor on the node whose data key is ``key`` (``issue-5``, ``ask-1``), expanding its group."""
-    node = app.screen._find(tree(app).root, key)
-    assert node is not None, key
-    node.parent.expand()
-    if node.parent.parent is not None:
-        node.parent.parent.expand()
-    tree(app).move_cursor(node)
 
 
 async def open_runs(pilot, node: str = "issue-5") -> RunsScreen:
