@@ -34,20 +34,53 @@ def _script() -> str:
 
 
 @pytest.fixture
-def tmux(tmp_path: Path):
+def tmux(tmp_path: Path, request: pytest.FixtureRequest):
     if shutil.which("tmux") is None:
         if os.environ.get("CI"):
             pytest.fail("tmux is required in CI (.ci/run installs it)")
         pytest.skip("tmux is not installed")
     socket = f"dslp-test-{uuid.uuid4().hex[:8]}"
+    transcript = Transcript()
 
     def run(*args: str) -> str:
         done = subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True, check=False)
+        transcript.note(args, done.stdout)
         return done.stdout
 
     run.cache = str(tmp_path / "cache")
+    run.mark = transcript.mark
     yield run
+    run("capture-pane", "-p", "-t", "board")  # the last screen, for the transcript
     run("kill-server")
+    transcript.save(request.node.name)
+
+
+class Transcript:
+    """What a test sent and every distinct screen it saw, timed: kept (for bench/tmux_soak.py)
+    in ``$DSLP_TMUX_TRANSCRIPTS`` when that is set, so a failing run can be read afterwards."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.lines: list[str] = []
+        self.screen: str | None = None
+
+    def note(self, args: tuple[str, ...], output: str) -> None:
+        at = f"{time.monotonic() - self.started:8.3f}s"
+        if args[0] == "capture-pane":
+            if output != self.screen:
+                self.screen = output
+                self.lines.append(f"{at} screen:\n{output.rstrip()}\n")
+        elif args[0] in ("send-keys", "new-session"):
+            self.lines.append(f"{at} {' '.join(args)}")
+
+    def mark(self, fact: str) -> None:
+        self.lines.append(f"{time.monotonic() - self.started:8.3f}s {fact}")
+
+    def save(self, name: str) -> None:
+        folder = os.environ.get("DSLP_TMUX_TRANSCRIPTS")
+        if folder:
+            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+            (Path(folder) / f"{safe}.txt").write_text("\n".join(self.lines) + "\n")
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +136,7 @@ def wait_for_board_input(tmux, timeout: float = LOADED) -> None:
     while time.monotonic() < deadline:
         mode = subprocess.run(["stty", "-F", tty, "-a"], capture_output=True, text=True, check=False).stdout
         if "-icanon" in mode.split():
+            tmux.mark("the board has the terminal (-icanon)")
             return
         time.sleep(0.01)
     raise AssertionError(f"dslp-tui never took the terminal {tty}")
