@@ -114,15 +114,28 @@ def keys(tmux, *keys: str) -> None:
 
 def wait_for(tmux, text: str, timeout: float = LOADED, gone: bool = False) -> str:
     """Poll the screen until ``text`` shows (or, with ``gone``, no longer shows)."""
+    if gone:
+        return wait_for_screen(tmux, hides=(text,), timeout=timeout)
+    return wait_for_screen(tmux, (text,), timeout=timeout)
+
+
+def wait_for_screen(tmux, shows: tuple[str, ...] = (), hides: tuple[str, ...] = (), timeout: float = LOADED) -> str:
+    """Poll the screen until one capture shows every text in ``shows`` and none in ``hides``.
+
+    Facts about one frame are checked on one capture that holds them all: a capture may
+    catch a frame half written (the status line new, the tree below it not yet), so
+    waiting for one fact and asserting the others on that capture races the painting.
+    """
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
         screen = tmux("capture-pane", "-p", "-t", "board")
-        if (text in screen) != gone:
+        if all(text in screen for text in shows) and not any(text in screen for text in hides):
             return screen
         time.sleep(0.05)
-    what = "never went away" if gone else "never appeared"
-    raise AssertionError(f"{text!r} {what} on the screen; last screen:\n{screen}")
+    missing = [text for text in shows if text not in screen]
+    still = [text for text in hides if text in screen]
+    raise AssertionError(f"never on one screen: missing {missing}, still shown {still}; last screen:\n{screen}")
 
 
 def wait_for_board_input(tmux, timeout: float = LOADED) -> None:
@@ -173,8 +186,7 @@ def test_demo_in_a_real_terminal(tmux, tmp_path: Path) -> None:
     start(tmux, f"demo --path {project}")
 
     wait_for(tmux, "#6 Logistic regression baseline")  # the issues are painted first...
-    screen = wait_for(tmux, "merged")  # ...then the branch states fill in
-    assert "Reduce customer churn" in screen and "succeeded" in screen
+    wait_for_screen(tmux, ("merged", "Reduce customer churn", "succeeded"))  # ...then the branch states fill in
 
     # A new Ask through the form, typed key by key.
     keys(tmux, "a")
@@ -186,8 +198,7 @@ def test_demo_in_a_real_terminal(tmux, tmp_path: Path) -> None:
     # Filter to the models: the experiments disappear.
     keys(tmux, "/")
     tmux("send-keys", "-t", "board", "-l", "kind:model")
-    screen = wait_for(tmux, "filter: kind:model")
-    assert "#8 Implement churn model" in screen and "#5 Gradient boosting" not in screen
+    wait_for_screen(tmux, ("filter: kind:model", "#8 Implement churn model"), hides=("#5 Gradient boosting",))
     keys(tmux, "Escape")
     wait_for(tmux, "#5 Gradient boosting")
     wait_for(tmux, "filter:", gone=True)
@@ -216,9 +227,9 @@ def test_type_ahead_at_launch(tmux, project: Path, size: tuple[int, int]) -> Non
     created = wait_for_issue(tmux, project, 13)
     assert created["title"] == "Early idea" and created["kind"] == "Ask"
     assert "### Desired Outcome\n\nFewer tickets" in created["body"]
-    screen = wait_for(tmux, "filter: kind:model")
-    assert "#8 Implement churn model" in screen and "#5 Gradient boosting" not in screen
-    wait_for(tmux, "New Ask issue", gone=True)
+    wait_for_screen(
+        tmux, ("filter: kind:model", "#8 Implement churn model"), hides=("#5 Gradient boosting", "New Ask issue")
+    )
     keys(tmux, "q")  # the tree has the focus again (Enter left the filter): q quits
     wait_until_quit(tmux)
 
@@ -237,8 +248,7 @@ def test_a_burst_in_the_form(tmux, project: Path) -> None:
 
     # A filter typed in one burst right after it: the board swap that follows keeps it.
     keys(tmux, "/", "zzqq")
-    screen = wait_for(tmux, "filter: zzqq")
-    assert "Nothing matches the filter" in screen
+    wait_for_screen(tmux, ("filter: zzqq", "Nothing matches the filter"))
     keys(tmux, "Escape")
     wait_for(tmux, "filter:", gone=True)
     keys(tmux, "q")
