@@ -688,6 +688,63 @@ def test_demo_project_line_is_cleaned(capsys, tmp_path):
     assert out == f"demo project: {tmp_path}/demo\n"
 
 
+# --- ASCII output: --ascii, TERM=linux, a locale that is not UTF-8 -------------------------------
+
+UNICODE_TITLE = "Ünïcode “churn” — 数据 ★ … \x1b[31mred\u009b31m"
+
+
+def _ascii_commands(demo: Path, capsys) -> tuple[int, list[list[str]]]:
+    """Every printing command on the demo, with a Unicode and hostile title on the board (that
+    issue's number, the commands)."""
+    from dslp_tui.workspace import Workspace
+
+    number = new(capsys, demo, "experiment", UNICODE_TITLE, "--ask", "1")
+    Workspace.open(demo).tracker.comment(number, "TL;DR: “it works” — mostly ✓")
+    return number, [
+        ["status"],
+        ["status", "--json"],
+        ["status", "--open"],
+        ["show", "1"],
+        ["show", str(number)],
+        ["show", str(number), "--json"],
+        ["runs", "1"],
+        ["runs", "5"],
+        ["runs", "5", "--json"],
+        ["promote", "5", "--dry-run"],
+        ["fail", str(number), "--dry-run", "--tldr", "“no” — ✗"],
+        ["close", "10", "--dry-run"],
+        ["close", str(number), "--dry-run"],  # refused: not an exploration (its title in the error)
+        ["show", "999"],
+        ["show", "№1…"],  # a usage error quoting the argument
+        ["new", "experiment", UNICODE_TITLE, "--ask", "999"],
+        ["--help"],
+        ["status", "--help"],
+    ]
+
+
+@pytest.mark.parametrize("how", ["--ascii", "TERM=linux", "LANG=C"])
+def test_ascii_output_is_ascii_only_on_stdout_and_stderr(capsys, demo, monkeypatch, how):
+    number, commands = _ascii_commands(demo, capsys)
+    flags = ["--ascii"] if how == "--ascii" else []
+    if how != "--ascii":
+        name, _, value = how.partition("=")
+        monkeypatch.delenv("LC_ALL", raising=False)
+        monkeypatch.delenv("LC_CTYPE", raising=False)
+        monkeypatch.setenv(name, value)
+    for command in commands:
+        status, out, err = run(capsys, *flags, "--repo", str(demo), *command)
+        assert out or err, command
+        shown = (out + err).encode()
+        assert all(byte < 127 for byte in shown), (command, [c for c in out + err if ord(c) >= 127][:5])
+    data = json.loads(run(capsys, *flags, "--repo", str(demo), "show", str(number), "--json")[1])
+    assert data["title"].startswith("Ünïcode “churn”")  # JSON keeps the data, escaped
+
+
+def test_without_ascii_the_cli_prints_unicode(capsys, demo):
+    status, out, _ = run(capsys, "--repo", str(demo), "status")
+    assert status == 0 and "·" in out and "★" in out
+
+
 # --- last resorts: unexpected errors and a closed stdout ---------------------------------------
 
 
@@ -747,13 +804,13 @@ def test_show_prints_one_issue_in_full(capsys, git_repo, git):
     status, out, err = run(capsys, "--repo", str(git_repo), "--ascii", "show", str(experiment))
     assert status == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith(f"#{experiment} Experiment · ")
+    assert lines[0].startswith(f"#{experiment} Experiment - ")  # --ascii: every character ASCII
     assert lines[1].startswith("o open")
     assert f"Ask      #{ask} Reduce churn" in lines
     assert "Comments (2)" in lines
     first, second = lines.index("    TL;DR: r2 0.71"), lines.index("    second")
     assert first < second  # newest last
-    assert lines[first - 1].startswith("  Tess Tester · ")
+    assert lines[first - 1].startswith("  Tess Tester - ")
     assert f"Ask Reference: #{ask}" in lines  # the body
     _, ask_out, _ = run(capsys, "--repo", str(git_repo), "show", str(ask))
     assert any(line.strip().startswith(f"#{experiment} Experiment") for line in ask_out.splitlines())
