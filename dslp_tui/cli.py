@@ -607,7 +607,7 @@ def _branch(workspace, args) -> int:
             during_bisect=args.during_bisect,
         )
     except NeedsConfirmation as error:
-        raise CliError(f"{error} with --{error.option.replace('_', '-')}") from None
+        raise CliError(f"{error} with {error.flag}") from None
     except (GitError, TrackerError) as error:
         raise CliError(str(error)) from None
     for note in result.notes:

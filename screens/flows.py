@@ -287,8 +287,9 @@ class Flows:
         self.start_work(selected.number, {})
 
     def start_work(self, number: int, confirmed: dict[str, bool]) -> None:
-        """``b``: start work; a closed issue or a bisect asks first, and a yes retries with that
-        option confirmed (keeping the ones confirmed before)."""
+        """``b``: start work; a closed issue, uncommitted changes or a bisect asks first, and a
+        yes retries with that answer (keeping the ones given before): over uncommitted
+        changes, the yes creates the branch without checking it out."""
 
         def done(result: StartResult) -> None:
             message = "\n".join([result.branch, *(one_line(note) for note in result.notes)])
@@ -298,16 +299,16 @@ class Flows:
             if not isinstance(error, NeedsConfirmation):
                 self.app.report_failure("branch", error)
                 return
-            option = error.option
+            answer = error.answer
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self.start_work(number, {**confirmed, option: True})
+                    self.start_work(number, {**confirmed, **answer})
 
             from dslp_tui.screens.confirm import Confirm
 
             question = f"{describe(error)}."
-            self.app.push_screen(Confirm(f"Start work on #{number}?", question, "Start anyway"), answered)
+            self.app.push_screen(Confirm(f"Start work on #{number}?", question, error.yes), answered)
 
         self.app.write(
             "branch", lambda workspace: workspace.start_work(number, **confirmed), done, failed, ("tracker", "git")

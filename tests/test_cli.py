@@ -364,10 +364,18 @@ def test_branch_failures_exit_1(capsys, git_repo, git):
     assert "issue #7 does not exist" in err
     new(capsys, git_repo, "ask", "Reduce churn")
     (git_repo / "README.md").write_text("edited\n")
+    head = git.sha(git_repo, "HEAD")
     status, _, err = run(capsys, "--repo", str(git_repo), "branch", "1")
     assert status == 1
-    assert "stash" in err
+    line = one_line(err)
+    assert "uncommitted changes" in line and "stash" in line and "--no-checkout" in line
     assert git.current(git_repo) == "main"
+    assert git(git_repo, "branch", "--list", "1-reduce-churn") == ""
+    status, out, err = run(capsys, "--repo", str(git_repo), "branch", "1", "--no-checkout")  # what it names works
+    assert status == 0, err
+    assert "created 1-reduce-churn from main" in out
+    assert (git.current(git_repo), git.sha(git_repo, "HEAD")) == ("main", head)
+    assert (git_repo / "README.md").read_text() == "edited\n"
 
 
 # --- demo -------------------------------------------------------------------------------------
