@@ -127,6 +127,13 @@ def _parser() -> argparse.ArgumentParser:
     branch.add_argument("--allow-closed", action="store_true", help="start work even if the issue is closed")
     branch.add_argument("--during-bisect", action="store_true", help="check out even while a git bisect runs")
 
+    state = commands.add_parser("state", help="close issue N, or reopen it (the board's o)")
+    state.add_argument("number", type=issue_number)
+    state.add_argument("state", choices=("open", "closed"), metavar="STATE", help="open | closed")
+    state.add_argument(
+        "--with-open-children", action="store_true", help="close an Ask even though some of its children are open"
+    )
+
     init = commands.add_parser("init", help="set up dslp.toml, the DSLP labels and the issue templates")
     init.add_argument("--tracker", choices=("local", "github"), help="default: github when the remote is on GitHub")
     init.add_argument("--github-repo", default="", help="GitHub owner/name (default: from the remote's URL)")
@@ -183,7 +190,15 @@ def _run(args) -> int:
         return _open_board(root, args.ascii or config.ascii)
     if args.command == "init":
         return _init(root, config, args)
-    handlers = {"status": _status, "runs": _runs, "show": _show, "comment": _comment, "new": _new, "branch": _branch}
+    handlers = {
+        "status": _status,
+        "runs": _runs,
+        "show": _show,
+        "comment": _comment,
+        "new": _new,
+        "branch": _branch,
+        "state": _state,
+    }
     handler = _move if args.command in MOVE_COMMANDS else handlers.get(args.command)
     if handler is not None:
         return handler(_workspace(root), args)
@@ -612,6 +627,22 @@ def _branch(workspace, args) -> int:
         raise CliError(str(error)) from None
     for note in result.notes:
         _say(note)
+    return 0
+
+
+def _state(workspace, args) -> int:
+    from dslp_tui.tracker import NotFoundError, TrackerError
+    from dslp_tui.workspace import NeedsConfirmation
+
+    try:
+        issue = workspace.set_state(args.number, args.state, with_open_children=args.with_open_children)
+    except NeedsConfirmation as error:
+        raise CliError(f"{error} with {error.flag}") from None
+    except NotFoundError:
+        raise CliError(f"issue #{args.number} does not exist") from None
+    except TrackerError as error:
+        raise CliError(str(error)) from None
+    _say(f"#{issue.number} {issue.state}")
     return 0
 
 

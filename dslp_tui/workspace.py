@@ -36,6 +36,7 @@ from dslp_tui.sources.git import GitError, GitSource, StartResult
 from dslp_tui.tracker import NotFoundError, PartiallyFiled, PullRequests, SubIssues, Tracker, TrackerError
 
 TLDR_PREFIX = re.compile(r"^\s*TL;DR:", re.IGNORECASE)
+OPEN_CHILDREN_SHOWN = 6  # an Ask's open children named in the question before "and N more"
 
 
 def has_words(text: str) -> bool:
@@ -293,11 +294,43 @@ class Workspace:
         add, remove = deploy_toggle(self.config, issue)
         return self.tracker.set_labels(number, add=add, remove=remove)
 
-    def set_state(self, number: int, state: str) -> Issue:
-        """Close (``"closed"``) or reopen (``"open"``) issue ``number``."""
+    def set_state(self, number: int, state: str, *, with_open_children: bool = False) -> Issue:
+        """Close (``"closed"``) or reopen (``"open"``) issue ``number``.
+
+        Closing an Ask whose children are still open raises :class:`NeedsConfirmation` (the
+        Ask is the question their work answers) unless ``with_open_children``.
+        """
         if state not in ("open", "closed"):
             raise ValidationError(f"state: {state!r} is neither open nor closed", field="state")
+        if state == "closed" and not with_open_children:
+            issue = self.tracker.get_issue(number)
+            if issue.kind is Kind.ASK and issue.state == "open":
+                self._confirm_close_ask(number)
         return self.tracker.update_issue(number, state=state)
+
+    def open_children(self, ask: int) -> list[int]:
+        """The open issues that belong to Ask ``ask`` (sub-issue link or ``Ask Reference``)."""
+        from dslp_tui.board import ask_of
+
+        issues = self.tracker.list_issues()
+        asks = {i.number for i in issues if i.kind is Kind.ASK}  # as the board links them
+        return sorted(
+            i.number for i in issues if i.state == "open" and i.kind is not Kind.ASK and ask_of(i, asks) == ask
+        )
+
+    def _confirm_close_ask(self, number: int) -> None:
+        children = self.open_children(number)
+        if not children:
+            return
+        shown = ", ".join(f"#{n}" for n in children[:OPEN_CHILDREN_SHOWN])
+        if len(children) > OPEN_CHILDREN_SHOWN:
+            shown += f" and {len(children) - OPEN_CHILDREN_SHOWN} more"
+        count = f"{len(children)} open child{'ren' if len(children) != 1 else ''}"
+        raise NeedsConfirmation(
+            f"Ask #{number} has {count} ({shown}); close them first, or close the Ask anyway",
+            "with_open_children",
+            yes="Close anyway",
+        )
 
     # --- branches -----------------------------------------------------------------------------
 

@@ -269,14 +269,33 @@ class Flows:
         row = self._selected_row(selected)
         if row is None:
             return
-        number, state = row.number, "open" if row.issue.state == "closed" else "closed"
+        self.set_state(row.number, "open" if row.issue.state == "closed" else "closed")
+
+    def set_state(self, number: int, state: str, confirmed: dict[str, bool] | None = None) -> None:
+        """``o``: close or reopen; closing an Ask with open children asks first, and a yes
+        closes it anyway."""
+        confirmed = confirmed or {}
 
         def done(issue: Issue) -> None:
             did = "closed" if issue.state == "closed" else "reopened"
             self.app.notify(f"#{issue.number} {did} (o again to undo)", title=did.capitalize(), timeout=5)
 
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, NeedsConfirmation):
+                self.app.report_failure(what, error)
+                return
+            answer = error.answer
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.set_state(number, state, {**confirmed, **answer})
+
+            from dslp_tui.screens.confirm import Confirm
+
+            self.app.push_screen(Confirm(f"Close #{number}?", f"{describe(error)}.", error.yes), answered)
+
         what = "close" if state == "closed" else "reopen"
-        self.app.write(what, lambda workspace: workspace.set_state(number, state), done)
+        self.app.write(what, lambda workspace: workspace.set_state(number, state, **confirmed), done, failed)
 
     # --- branches -------------------------------------------------------------------------------
 

@@ -629,6 +629,32 @@ async def test_comment_keeps_unsent_text_and_sends_it(demo: Path) -> None:
         assert [c.body for c in tracker(demo).comments(7)] == ["TL;DR: tabnet overfits"]
 
 
+async def test_closing_an_ask_with_open_children_asks_first(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        move_to(app, "ask-9")  # Forecast weekly demand: #10 and #11 are open
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        question = str(app.screen.query_one("#confirm-question", Static).render())
+        assert "Ask #9 has 2 open children (#10, #11)" in question and "close the Ask anyway" in question
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        assert tracker(demo).get_issue(9).state == "open"
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert tracker(demo).get_issue(9).state == "closed"
+        assert [tracker(demo).get_issue(n).state for n in (10, 11)] == ["open", "open"]
+        await pilot.press("o")  # reopening never asks
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        assert tracker(demo).get_issue(9).state == "open"
+
+
 async def test_close_and_reopen(demo: Path) -> None:
     app = build_app(demo)
     async with app.run_test(size=SIZE) as pilot:

@@ -378,6 +378,24 @@ def test_branch_failures_exit_1(capsys, git_repo, git):
     assert (git_repo / "README.md").read_text() == "edited\n"
 
 
+def test_state_closing_an_ask_with_open_children_needs_with_open_children(capsys, git_repo):
+    ask = new(capsys, git_repo, "ask", "Reduce churn")
+    data = new(capsys, git_repo, "data", "CRM", "--ask", str(ask))
+    model = new(capsys, git_repo, "model", "churn", "--ask", str(ask))
+    status, out, err = run(capsys, "--repo", str(git_repo), "state", str(ask), "closed")
+    assert (status, out) == (1, "")
+    line = one_line(err)
+    assert f"Ask #{ask} has 2 open children (#{data}, #{model})" in line and "--with-open-children" in line
+    assert status_json(capsys, git_repo)["asks"][0]["state"] == "open"
+    status, out, err = run(capsys, "--repo", str(git_repo), "state", str(ask), "closed", "--with-open-children")
+    assert (status, out) == (0, f"#{ask} closed\n"), err
+    assert status_json(capsys, git_repo)["asks"][0]["state"] == "closed"
+    assert run(capsys, "--repo", str(git_repo), "state", str(ask), "open")[:2] == (0, f"#{ask} open\n")
+    assert run(capsys, "--repo", str(git_repo), "state", str(data), "closed")[:2] == (0, f"#{data} closed\n")
+    status, _, err = run(capsys, "--repo", str(git_repo), "state", "99", "closed")
+    assert status == 1 and "issue #99 does not exist" in one_line(err)
+
+
 # --- demo -------------------------------------------------------------------------------------
 
 DEMO_ISSUES = {

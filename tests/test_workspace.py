@@ -452,6 +452,32 @@ def test_start_work_on_a_dirty_tree_offers_to_create_the_branch_without_checking
     assert (repo_with_remote / "README.md").read_text() == "edited\n"
 
 
+def test_closing_an_ask_with_open_children_asks_first(ws, ask):
+    data = new(ws, "data", "CRM", parent=ask)
+    explore = new(ws, "explore", "Tenure", parent=ask)
+    done = new(ws, "experiment", "GBM", parent=ask)
+    ws.set_state(done, "closed")  # a child closes without asking
+    other = new(ws, "ask", "Another question")
+    new(ws, "data", "Elsewhere", parent=other)  # another Ask's child is not counted
+    with pytest.raises(NeedsConfirmation, match=rf"Ask #{ask} has 2 open children \(#{data}, #{explore}\)") as info:
+        ws.set_state(ask, "closed")
+    assert (info.value.answer, info.value.flag) == ({"with_open_children": True}, "--with-open-children")
+    assert ws.tracker.get_issue(ask).state == "open"  # nothing done before asking
+    assert ws.set_state(ask, "closed", **info.value.answer).state == "closed"
+    assert ws.set_state(ask, "open").state == "open"  # reopening never asks
+    ws.set_state(data, "closed")
+    ws.set_state(explore, "closed")
+    assert ws.set_state(ask, "closed").state == "closed"  # no open children: nothing to ask
+
+
+def test_an_ask_with_many_open_children_names_the_first_few(ws, ask):
+    children = [new(ws, "data", f"Set {n}", parent=ask) for n in range(8)]
+    with pytest.raises(NeedsConfirmation) as info:
+        ws.set_state(ask, "closed")
+    shown = ", ".join(f"#{n}" for n in children[:6])
+    assert f"8 open children ({shown} and 2 more)" in str(info.value)
+
+
 def test_start_work_on_a_closed_issue_asks_first(ws, ask, git, repo_with_remote):
     ws.tracker.update_issue(ask, state="closed")
     with pytest.raises(NeedsConfirmation, match=f"issue #{ask} is closed") as info:
