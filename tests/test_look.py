@@ -340,6 +340,37 @@ def test_hanging_lines_wrap_at_spaces_and_fold_only_what_is_wider_than_the_pane(
     assert hanging_lines("", 30, 9) == []
 
 
+async def test_an_error_too_long_for_the_status_bar_is_cut_at_a_word_and_points_to_messages(demo: Path) -> None:
+    from dslp_tui.sources.git import GitError
+
+    long = (
+        "could not push the branch to origin: the remote refused it (pre-receive hook declined: branch names "
+        "must match the team's policy); push it by hand after renaming it, or set [branches] push = false"
+    )
+    app = build_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        def bar() -> list[str]:
+            """The status bar's two lines, as the terminal gets them."""
+            strips = app.screen._compositor.render_strips()[:2]
+            return ["".join(segment.text for segment in strip).strip() for strip in strips]
+
+        app.report_failure("branch", GitError("the tracker is read-only; nothing was written"))
+        await pilot.pause(0.2)
+        assert "branch: the tracker is read-only; nothing was written (r retries, ! shows messages)" in " ".join(bar())
+        app.report_failure("branch", GitError(long))
+        await pilot.pause(0.2)
+        text = " ".join(bar())
+        assert "branch: could not push the branch to origin: the remote refused" in text, bar()
+        cut = text.split("branch: ", 1)[1].split("…", 1)[0]
+        assert long.startswith(cut) and long[len(cut)] == " ", bar()  # cut between two words
+        assert "… (r retries, ! shows messages)" in text, bar()
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        assert "push = false" in " ".join(shown(app.screen.query_one("#messages").query_one(Static)).split())
+
+
 async def test_the_cursor_goes_to_a_filed_ask(demo: Path) -> None:
     app = build_app(demo)
     async with app.run_test(size=(120, 40)) as pilot:
