@@ -34,6 +34,18 @@ BODY_FILE_CAP = 1024 * 1024  # GitHub holds at most 65536 characters in a body: 
 KIND_CHOICES = ("ask", "data", "data-creation", "explore", "experiment", "model")
 
 
+@dataclass
+class Output:
+    """How this run prints. ``ascii``: every byte below 127 (``--ascii``, ``[board] ascii``, a
+    terminal or locale that cannot take Unicode, a stdout that is not UTF-8), so glyphs, titles,
+    JSON and errors alike are written with ASCII stand-ins (JSON with ``\\u`` escapes)."""
+
+    ascii: bool = False
+
+
+OUTPUT = Output()
+
+
 class CliError(DslpError):
     def __init__(self, message: str, status: int = EXIT_FAILED) -> None:
         super().__init__(message)
@@ -58,6 +70,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         _fail(f"{self.prog.removeprefix('dslp-tui').strip() or 'usage'}: {message}; see {self.prog} --help")
         raise SystemExit(EXIT_USAGE)
+
+    def _print_message(self, message: str, file=None) -> None:
+        """``--help`` and usage, in ASCII when the output is."""
+        from dslp_tui.text import to_ascii
+
+        super()._print_message(to_ascii(message) if OUTPUT.ascii and message else message, file)
 
 
 def issue_number(text: str) -> int:
@@ -109,6 +127,13 @@ def _parser() -> argparse.ArgumentParser:
     branch.add_argument("--allow-closed", action="store_true", help="start work even if the issue is closed")
     branch.add_argument("--during-bisect", action="store_true", help="check out even while a git bisect runs")
 
+    state = commands.add_parser("state", help="close issue N, or reopen it (the board's o)")
+    state.add_argument("number", type=issue_number)
+    state.add_argument("state", choices=("open", "closed"), metavar="STATE", help="open | closed")
+    state.add_argument(
+        "--with-open-children", action="store_true", help="close an Ask even though some of its children are open"
+    )
+
     init = commands.add_parser("init", help="set up dslp.toml, the DSLP labels and the issue templates")
     init.add_argument("--tracker", choices=("local", "github"), help="default: github when the remote is on GitHub")
     init.add_argument("--github-repo", default="", help="GitHub owner/name (default: from the remote's URL)")
@@ -123,6 +148,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from dslp_tui.text import wants_ascii
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Decided before parsing, so even a usage error is ASCII; [board] ascii is added once read.
+    OUTPUT.ascii = "--ascii" in argv or wants_ascii() or not _utf8_stdout()
     args = _parser().parse_args(argv)
     try:
         status = _run(args)
@@ -155,11 +185,20 @@ def _run(args) -> int:
         config = load_config(root)
     except ConfigError as error:
         raise CliError(str(error), EXIT_USAGE) from None
+    OUTPUT.ascii = OUTPUT.ascii or config.ascii
     if args.command is None:
         return _open_board(root, args.ascii or config.ascii)
     if args.command == "init":
         return _init(root, config, args)
-    handlers = {"status": _status, "runs": _runs, "show": _show, "comment": _comment, "new": _new, "branch": _branch}
+    handlers = {
+        "status": _status,
+        "runs": _runs,
+        "show": _show,
+        "comment": _comment,
+        "new": _new,
+        "branch": _branch,
+        "state": _state,
+    }
     handler = _move if args.command in MOVE_COMMANDS else handlers.get(args.command)
     if handler is not None:
         return handler(_workspace(root), args)
@@ -190,6 +229,10 @@ def _say(line: object = "") -> None:
 
 def _write(text: str) -> None:
     """Every line of output goes through here, so a closed stdout is told from other broken pipes."""
+    if OUTPUT.ascii:
+        from dslp_tui.text import to_ascii
+
+        text = to_ascii(text)
     try:
         print(text)
     except BrokenPipeError:
@@ -204,9 +247,10 @@ def _flush_stdout() -> None:
 
 
 def _fail(message: str) -> None:
-    from dslp_tui.text import one_line
+    from dslp_tui.text import one_line, to_ascii
 
-    print(f"dslp-tui: {one_line(message)}", file=sys.stderr)
+    line = f"dslp-tui: {one_line(message)}"
+    print(to_ascii(line) if OUTPUT.ascii else line, file=sys.stderr)
 
 
 def _silence_stdout() -> None:
@@ -273,10 +317,10 @@ def _status(workspace, args) -> int:
         runs = _load_runs(workspace, snapshot, strict=False)
         board = build_board(runs.snapshot, workspace.config, show_closed=not args.open)
         data = status_json(workspace, board, runs.snapshot.runs, runs.json())
-        _write(_escape_c1(json.dumps(data, indent=2, ensure_ascii=False)))
+        _write_json(data)
         return 0
     board = build_board(snapshot, workspace.config, show_closed=not args.open)
-    glyphs = ASCII if (args.ascii or workspace.config.ascii or not _utf8_stdout()) else UNICODE
+    glyphs = ASCII if OUTPUT.ascii else UNICODE
     repo = board.repo
     if repo:
         dirty = ", uncommitted changes" if repo.dirty else ""
@@ -298,6 +342,11 @@ def _status(workspace, args) -> int:
             for row in rows:
                 _say("    " + "".join(text for text, _ in row_segments(row, glyphs, 74, board.has_pulls)).rstrip())
     return 0
+
+
+def _write_json(data: object) -> None:
+    """JSON on stdout: UTF-8 as it is, or (ASCII output) with ``\\u`` escapes: the same data."""
+    _write(_escape_c1(json.dumps(data, indent=2, ensure_ascii=OUTPUT.ascii)))
 
 
 _C1 = re.compile("[\x7f-\x9f]")
@@ -346,9 +395,9 @@ def _show(workspace, args) -> int:
             summary = summaries(board, workspace.config).get(row.number)
             if summary is not None:
                 data["runs"] = {**summary_json(summary), "runs": [run_json(r) for r in row.runs]}
-        _write(_escape_c1(json.dumps(data, indent=2, ensure_ascii=False)))
+        _write_json(data)
         return 0
-    glyphs = ASCII if (args.ascii or workspace.config.ascii or not _utf8_stdout()) else UNICODE
+    glyphs = ASCII if OUTPUT.ascii else UNICODE
     for line in detail_lines(row, board, glyphs):
         _say("".join(text for text, _ in line).rstrip())
     _say()
@@ -439,9 +488,9 @@ def _runs(workspace, args) -> int:
     if args.json:
         data = {"issue": row.number, "title": row.issue.title, **summary_json(summary), "source": loaded.source}
         data["runs"] = [run_json(r) for r in runs]
-        _write(_escape_c1(json.dumps(data, indent=2, ensure_ascii=False)))
+        _write_json(data)
         return 0
-    for line in runs_table(row, runs, summary, "★" if _utf8_stdout() else "*"):
+    for line in runs_table(row, runs, summary, "*" if OUTPUT.ascii else "★"):
         _say(line)
     return 0
 
@@ -573,11 +622,27 @@ def _branch(workspace, args) -> int:
             during_bisect=args.during_bisect,
         )
     except NeedsConfirmation as error:
-        raise CliError(f"{error} with --{error.option.replace('_', '-')}") from None
+        raise CliError(f"{error} with {error.flag}") from None
     except (GitError, TrackerError) as error:
         raise CliError(str(error)) from None
     for note in result.notes:
         _say(note)
+    return 0
+
+
+def _state(workspace, args) -> int:
+    from dslp_tui.tracker import NotFoundError, TrackerError
+    from dslp_tui.workspace import NeedsConfirmation
+
+    try:
+        issue = workspace.set_state(args.number, args.state, with_open_children=args.with_open_children)
+    except NeedsConfirmation as error:
+        raise CliError(f"{error} with {error.flag}") from None
+    except NotFoundError:
+        raise CliError(f"issue #{args.number} does not exist") from None
+    except TrackerError as error:
+        raise CliError(str(error)) from None
+    _say(f"#{issue.number} {issue.state}")
     return 0
 
 

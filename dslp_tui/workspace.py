@@ -36,6 +36,7 @@ from dslp_tui.sources.git import GitError, GitSource, StartResult
 from dslp_tui.tracker import NotFoundError, PartiallyFiled, PullRequests, SubIssues, Tracker, TrackerError
 
 TLDR_PREFIX = re.compile(r"^\s*TL;DR:", re.IGNORECASE)
+OPEN_CHILDREN_SHOWN = 6  # an Ask's open children named in the question before "and N more"
 
 
 def has_words(text: str) -> bool:
@@ -61,15 +62,23 @@ class IssueNotFound(ValidationError):
 
 
 class NeedsConfirmation(DslpError):
-    """:meth:`Workspace.start_work` stopped before changing anything: the person must confirm.
+    """A write stopped before changing anything: the person must confirm (or choose) first.
 
-    ``str(error)`` says why; after a yes, call again with ``**{error.option: True}``
-    (the CLI's flag is the option with dashes: ``--allow-closed``, ``--during-bisect``).
+    ``str(error)`` says why; after a yes, call again with ``**error.answer``
+    (``{option: value}``); ``flag`` is the CLI's option that says yes (``--allow-closed``,
+    ``--during-bisect``, ``--no-checkout``) and ``yes`` the board's button for it.
     """
 
-    def __init__(self, message: str, option: str) -> None:
+    def __init__(
+        self, message: str, option: str, *, value: bool = True, flag: str | None = None, yes: str = "Start anyway"
+    ) -> None:
         super().__init__(message)
-        self.option = option
+        self.option, self.value, self.yes = option, value, yes
+        self.flag = flag or "--" + option.replace("_", "-")
+
+    @property
+    def answer(self) -> dict[str, bool]:
+        return {self.option: self.value}
 
 
 @dataclass
@@ -285,11 +294,43 @@ class Workspace:
         add, remove = deploy_toggle(self.config, issue)
         return self.tracker.set_labels(number, add=add, remove=remove)
 
-    def set_state(self, number: int, state: str) -> Issue:
-        """Close (``"closed"``) or reopen (``"open"``) issue ``number``."""
+    def set_state(self, number: int, state: str, *, with_open_children: bool = False) -> Issue:
+        """Close (``"closed"``) or reopen (``"open"``) issue ``number``.
+
+        Closing an Ask whose children are still open raises :class:`NeedsConfirmation` (the
+        Ask is the question their work answers) unless ``with_open_children``.
+        """
         if state not in ("open", "closed"):
             raise ValidationError(f"state: {state!r} is neither open nor closed", field="state")
+        if state == "closed" and not with_open_children:
+            issue = self.tracker.get_issue(number)
+            if issue.kind is Kind.ASK and issue.state == "open":
+                self._confirm_close_ask(number)
         return self.tracker.update_issue(number, state=state)
+
+    def open_children(self, ask: int) -> list[int]:
+        """The open issues that belong to Ask ``ask`` (sub-issue link or ``Ask Reference``)."""
+        from dslp_tui.board import ask_of
+
+        issues = self.tracker.list_issues()
+        asks = {i.number for i in issues if i.kind is Kind.ASK}  # as the board links them
+        return sorted(
+            i.number for i in issues if i.state == "open" and i.kind is not Kind.ASK and ask_of(i, asks) == ask
+        )
+
+    def _confirm_close_ask(self, number: int) -> None:
+        children = self.open_children(number)
+        if not children:
+            return
+        shown = ", ".join(f"#{n}" for n in children[:OPEN_CHILDREN_SHOWN])
+        if len(children) > OPEN_CHILDREN_SHOWN:
+            shown += f" and {len(children) - OPEN_CHILDREN_SHOWN} more"
+        count = f"{len(children)} open child{'ren' if len(children) != 1 else ''}"
+        raise NeedsConfirmation(
+            f"Ask #{number} has {count} ({shown}); close them first, or close the Ask anyway",
+            "with_open_children",
+            yes="Close anyway",
+        )
 
     # --- branches -----------------------------------------------------------------------------
 
@@ -305,13 +346,14 @@ class Workspace:
         Where the tracker has pull requests, also open a draft PR for the branch once it is
         on the remote (GitHub refuses one for a branch with no commits yet: that is a note,
         and pressing ``b`` again later opens it). Work on a closed issue, or a checkout in the
-        middle of a ``git bisect``, raises :class:`NeedsConfirmation` unless already allowed.
+        middle of a ``git bisect``, raises :class:`NeedsConfirmation` unless already allowed; so
+        does a checkout over uncommitted changes, whose answer is ``checkout=False``.
         """
         issue = self.tracker.get_issue(number)
-        self._confirm_start(issue, checkout=checkout, allow_closed=allow_closed, during_bisect=during_bisect)
         own = [b for b in self.load_branches() if b.issue == number]
         existing = primary_branch(own)
         name = existing.name if existing else self.branch_for(issue)
+        self._confirm_start(issue, name, checkout=checkout, allow_closed=allow_closed, during_bisect=during_bisect)
         base = self.git.base_branch(self.config.collaboration, self.config.remote)
         result = self.git.start_branch(name, base, checkout=checkout, push=self.config.push, remote=self.config.remote)
         if isinstance(self.tracker, PullRequests):
@@ -319,10 +361,23 @@ class Workspace:
             self._open_draft_pull(self.tracker, issue, name, base, on_remote, result)
         return result
 
-    def _confirm_start(self, issue: Issue, *, checkout: bool, allow_closed: bool, during_bisect: bool) -> None:
+    def _confirm_start(
+        self, issue: Issue, name: str, *, checkout: bool, allow_closed: bool, during_bisect: bool
+    ) -> None:
+        """Ask before work on a closed issue, a checkout over uncommitted changes (offering to
+        create the branch without one) or a checkout that would move a bisect's HEAD."""
         if issue.state == "closed" and not allow_closed:
             raise NeedsConfirmation(
                 f"issue #{issue.number} is closed; reopen it, or start work on it anyway", "allow_closed"
+            )
+        if checkout and not self.git.operation_in_progress() and self.git.is_dirty():
+            raise NeedsConfirmation(
+                f"you have uncommitted changes, so {name} cannot be checked out; commit or `git stash` them "
+                "and try again, or create the branch without checking it out",
+                "checkout",
+                value=False,
+                flag="--no-checkout",
+                yes="Create without checking out",
             )
         if checkout and not during_bisect and self.git.bisect_in_progress():
             raise NeedsConfirmation(

@@ -269,14 +269,33 @@ class Flows:
         row = self._selected_row(selected)
         if row is None:
             return
-        number, state = row.number, "open" if row.issue.state == "closed" else "closed"
+        self.set_state(row.number, "open" if row.issue.state == "closed" else "closed")
+
+    def set_state(self, number: int, state: str, confirmed: dict[str, bool] | None = None) -> None:
+        """``o``: close or reopen; closing an Ask with open children asks first, and a yes
+        closes it anyway."""
+        confirmed = confirmed or {}
 
         def done(issue: Issue) -> None:
             did = "closed" if issue.state == "closed" else "reopened"
             self.app.notify(f"#{issue.number} {did} (o again to undo)", title=did.capitalize(), timeout=5)
 
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, NeedsConfirmation):
+                self.app.report_failure(what, error)
+                return
+            answer = error.answer
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.set_state(number, state, {**confirmed, **answer})
+
+            from dslp_tui.screens.confirm import Confirm
+
+            self.app.push_screen(Confirm(f"Close #{number}?", f"{describe(error)}.", error.yes), answered)
+
         what = "close" if state == "closed" else "reopen"
-        self.app.write(what, lambda workspace: workspace.set_state(number, state), done)
+        self.app.write(what, lambda workspace: workspace.set_state(number, state, **confirmed), done, failed)
 
     # --- branches -------------------------------------------------------------------------------
 
@@ -287,8 +306,9 @@ class Flows:
         self.start_work(selected.number, {})
 
     def start_work(self, number: int, confirmed: dict[str, bool]) -> None:
-        """``b``: start work; a closed issue or a bisect asks first, and a yes retries with that
-        option confirmed (keeping the ones confirmed before)."""
+        """``b``: start work; a closed issue, uncommitted changes or a bisect asks first, and a
+        yes retries with that answer (keeping the ones given before): over uncommitted
+        changes, the yes creates the branch without checking it out."""
 
         def done(result: StartResult) -> None:
             message = "\n".join([result.branch, *(one_line(note) for note in result.notes)])
@@ -298,16 +318,16 @@ class Flows:
             if not isinstance(error, NeedsConfirmation):
                 self.app.report_failure("branch", error)
                 return
-            option = error.option
+            answer = error.answer
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self.start_work(number, {**confirmed, option: True})
+                    self.start_work(number, {**confirmed, **answer})
 
             from dslp_tui.screens.confirm import Confirm
 
             question = f"{describe(error)}."
-            self.app.push_screen(Confirm(f"Start work on #{number}?", question, "Start anyway"), answered)
+            self.app.push_screen(Confirm(f"Start work on #{number}?", question, error.yes), answered)
 
         self.app.write(
             "branch", lambda workspace: workspace.start_work(number, **confirmed), done, failed, ("tracker", "git")

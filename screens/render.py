@@ -6,6 +6,8 @@ Building ``Text`` from plain strings is what keeps a title like ``[@click=app.qu
 
 from __future__ import annotations
 
+import re
+
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.style import Style
@@ -60,9 +62,10 @@ LABEL_WIDTH = 9  # "Branch   ", "Labels   ": the detail pane's label column
 class Facts:
     """The detail pane's facts: the two heading lines, then label + value lines.
 
-    A long value wraps under its value, not back at column 0 under the labels; a branch name
-    too long for the value column gets a line of its own at full width, so it is not cut
-    mid-word unless it is longer than the pane.
+    A long value wraps at spaces under its value (a hanging indent), not back at column 0
+    under the labels. A name (a branch, an upstream, a remote) is never split: one too long
+    for the value column gets a line of its own, indented as far as it still fits; only one
+    wider than the pane is folded, at the value column.
     """
 
     def __init__(self, lines: list[list[tuple[str, str]]]) -> None:
@@ -76,16 +79,56 @@ class Facts:
                 yield _wrapping(to_text(line), end="\n")
                 continue
             label, value = line[0], line[1:]
-            room = width - LABEL_WIDTH
-            long_name = next(
-                (i for i, (text, style) in enumerate(value) if style == "branch" and cell_len(text) > room), None
-            )
-            before = value if long_name is None else value[:long_name]
-            wrapped = _wrapping(to_text(before)).wrap(console, room) if before else [Text("")]
-            for number, part in enumerate(wrapped):
-                yield Text.assemble(plain(label[0] if number == 0 else " " * LABEL_WIDTH, label[1]), part)
-            if long_name is not None:
-                yield _wrapping(to_text(value[long_name:]), end="\n")
+            text = to_text(value)
+            pieces = hanging_lines(text.plain, width, LABEL_WIDTH) or [(LABEL_WIDTH, 0, 0)]
+            if pieces[0][0] != LABEL_WIDTH and label[0].strip():  # it starts left of the values: the label first
+                yield Text.assemble(plain(label[0].rstrip(), label[1]))
+            for number, (indent, start, stop) in enumerate(pieces):
+                lead = label[0] if number == 0 and indent == LABEL_WIDTH else " " * indent
+                yield Text.assemble(plain(lead, label[1] if lead.strip() else ""), text[start:stop])
+
+
+def hanging_lines(value: str, width: int, indent: int) -> list[tuple[int, int, int]]:
+    """``value`` wrapped at spaces into ``width - indent`` cells, as (indent, start, stop) slices.
+
+    A word (a branch or remote name: they hold no spaces) longer than the value column gets a
+    line of its own, moved left just enough to fit the ``width``; only a word wider than
+    ``width`` itself is cut, into pieces of the value column's width at ``indent``.
+    """
+    room = width - indent
+    lines: list[tuple[int, int, int]] = []
+    line: tuple[int, int] | None = None  # the line being filled: (start, stop)
+    for match in re.finditer(r"\S+", value):
+        start, stop = match.span()
+        if line is not None and cell_len(value[line[0] : stop]) <= room:
+            line = (line[0], stop)
+            continue
+        if line is not None:
+            lines.append((indent, *line))
+            line = None
+        size = cell_len(value[start:stop])
+        if size <= room:
+            line = (start, stop)
+        elif size <= width:
+            lines.append((width - size, start, stop))
+        else:
+            lines.extend((indent, *piece) for piece in _folds(value, start, stop, room))
+    if line is not None:
+        lines.append((indent, *line))
+    return lines
+
+
+def _folds(value: str, start: int, stop: int, room: int) -> list[tuple[int, int]]:
+    """``value[start:stop]`` cut into (start, stop) pieces of at most ``room`` cells each."""
+    pieces, begin, used = [], start, 0
+    for at in range(start, stop):
+        size = cell_len(value[at])
+        if used + size > room and at > begin:
+            pieces.append((begin, at))
+            begin, used = at, 0
+        used += size
+    pieces.append((begin, stop))
+    return pieces
 
 
 def _wrapping(text: Text, end: str = "") -> Text:

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from dslp_tui.screens.render import STYLES
-from dslp_tui.text import one_line
+from dslp_tui.text import cell_len, one_line
 
 
 @dataclass(frozen=True)
@@ -33,17 +33,22 @@ class StatusInfo:
     loading: bool = False
 
 
-def status_text(info: StatusInfo) -> Text:
+BAR_LINES = 2  # the status bar's max-height (styles.tcss)
+MORE = " (r retries, ! shows messages)"
+
+
+def status_text(info: StatusInfo, error: str | None = None) -> Text:
     """What the board shows first (error, filter, hidden, stale), then where it is.
 
     Narrow terminals cut the end, so the marks that change what is on the board come before
-    the repository's facts; an error is shown whole (the bar wraps to two lines, ``!`` lists
-    every message in full).
+    the repository's facts; an error is shown whole where the bar's two lines hold it, else
+    cut at a word with ``…`` (``error``: the shortened text, see :class:`StatusBar`), and
+    always followed by the pointer to ``!``, which lists every message in full.
     """
     parts = Text(overflow="ellipsis")
     parts.append("dslp-tui", STYLES["number"])
     if info.error:
-        parts.append(f" · ⚠ {one_line(info.error)} (r retries, ! shows messages)", STYLES["error"])
+        parts.append(f" · ⚠ {one_line(info.error) if error is None else error}{MORE}", STYLES["error"])
     if info.query:
         parts.append(f" · filter: {one_line(info.query)}", STYLES["key"])
     if info.closed_hidden:
@@ -71,9 +76,90 @@ def status_text(info: StatusInfo) -> Text:
     return parts
 
 
+HEAD = "dslp-tui · ⚠ "  # what comes before the error on the bar's first line
+LONG_WORD = 16  # a word this long (a path, a URL) is split at a line's end rather than leave it half empty
+BACK_OFF = 12  # a cut moves back to the last space when that loses at most this many cells
+
+
+def fitted_error(info: StatusInfo, width: int) -> str | None:
+    """The error as the bar shows it, with its pointer to ``!``, in the bar's lines: whole if
+    it can be, else cut with ``…`` (at a word when that costs little). A long word split at a
+    line's end holds a newline there (the rest the bar wraps at spaces). None: no error."""
+    if not info.error or width <= len(HEAD) + len(MORE):
+        return None
+    text = one_line(info.error)
+
+    def laid_out(error: str) -> str | None:
+        shown, lines = _flow(error + MORE, width, cell_len(HEAD))
+        return shown[: len(shown) - len(MORE)] if lines <= BAR_LINES else None  # status_text adds MORE
+
+    shown = laid_out(text)
+    if shown is None:
+        low, high = 0, len(text)  # the longest start of the error that fits, by bisection
+        while low < high:
+            middle = (low + high + 1) // 2
+            if laid_out(text[:middle].rstrip() + "…"):
+                low = middle
+            else:
+                high = middle - 1
+        cut = text[:low].rstrip()
+        space = cut.rfind(" ")
+        if space > 0 and len(cut) - space <= BACK_OFF:
+            cut = cut[:space]
+        shown = laid_out(cut + "…") or laid_out("…") or text
+    return shown
+
+
+def _flow(text: str, width: int, start: int) -> tuple[str, int]:
+    """``text`` laid out greedily from column ``start`` of its first line, as Rich wraps it (at
+    spaces), except that a long word (``LONG_WORD``) that does not fit the rest of a line fills
+    it and goes on below: the text with a newline at each such split, and how many lines."""
+    out: list[str] = []
+    lines, column = 1, start
+    for word in text.split(" "):
+        gap = 1 if out else 0
+        while column + gap + cell_len(word) > width:
+            free = width - column - gap
+            if cell_len(word) >= LONG_WORD and free >= 8 or column == 0:
+                piece, word = _take(word, max(free, 1))
+                out.append(" " * gap + piece + "\n")
+            else:
+                out.append(" " * gap)  # a plain wrap at this space
+            lines, column, gap = lines + 1, 0, 0
+        out.append(" " * gap + word)
+        column += gap + cell_len(word)
+    return "".join(out), lines
+
+
+def _take(word: str, cells: int) -> tuple[str, str]:
+    """``word`` split after ``cells`` cells (at least one character)."""
+    used = 0
+    for index, char in enumerate(word):
+        used += cell_len(char)
+        if used > cells and index:
+            return word[:index], word[index:]
+    return word, ""
+
+
 class StatusBar(Static):
-    """The line at the top of the board; shows what it is given, nothing else."""
+    """The line at the top of the board; shows what it is given, nothing else.
+
+    Fitted to its width when drawn: an error that would run past the bar's last line is cut
+    at a word, with ``…``, so its end is never lost mid-sentence without a trace and the
+    pointer to ``!`` stays on screen.
+    """
+
+    info: StatusInfo | None = None
 
     def show(self, info: StatusInfo) -> None:
         self.info = info
-        self.update(status_text(info))
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        if self.info is None:
+            return Text("")
+        width = self.content_size.width or self.app.size.width
+        return status_text(self.info, fitted_error(self.info, width))
+
+    def on_resize(self) -> None:
+        self.refresh(layout=True)  # refit the error to the new width

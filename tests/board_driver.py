@@ -34,7 +34,8 @@ def labels(app: App) -> list[str]:
 
 
 def status(app: App) -> str:
-    return str(app.screen.query_one("#status-bar", Static).render())
+    """The status bar's text, a long word the bar split at a line's end joined again."""
+    return str(app.screen.query_one("#status-bar", Static).render()).replace("\n", "")
 
 
 def shown(widget) -> str:

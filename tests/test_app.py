@@ -13,6 +13,7 @@ from dslp_tui.app import build_app
 from dslp_tui.model import IssueDraft
 from dslp_tui.process import render_body, template
 from dslp_tui.screens.board import BoardScreen
+from dslp_tui.screens.confirm import Confirm
 from dslp_tui.screens.help import HelpScreen
 from dslp_tui.screens.issue_form import IssueForm
 from dslp_tui.screens.pickers import Picker
@@ -387,19 +388,35 @@ async def test_branch_key_creates_checks_out_and_pushes(demo: Path) -> None:
         assert any("#10 Seasonality" in line and "⎇" in line for line in labels(app))
 
 
-async def test_branch_key_refuses_a_dirty_tree(demo: Path) -> None:
+async def test_branch_key_on_a_dirty_tree_offers_to_create_the_branch_without_checking_it_out(demo: Path) -> None:
     (demo / "README.md").write_text("work in progress\n")
+    head = git(demo, "rev-parse", "HEAD")
+    name = "explore/10-seasonality-in-weekly-orders"
     app = build_app(demo)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         status = str(app.screen.query_one("#status-bar", Static).render())
         assert "uncommitted changes" in status
         move_to(app, "issue-10")
         await pilot.press("b")
         await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        question = str(app.screen.query_one("#confirm-question", Static).render())
+        assert "uncommitted changes" in question and name in question and "stash" in question
+        assert str(app.screen.query_one("#yes", Button).label) == "Create without checking out"
+        await pilot.press("n")  # no: nothing is created
+        await settle(pilot)
+        assert git(demo, "branch", "--list", name) == ""
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("y")  # yes: created (and pushed), the checkout and the changes untouched
+        await settle(pilot)
+        assert git(demo, "branch", "--list", name).strip() == name
+        assert name in git(demo, "branch", "-r")
         assert git(demo, "branch", "--show-current").strip() == "main"
+        assert git(demo, "rev-parse", "HEAD") == head
         assert (demo / "README.md").read_text() == "work in progress\n"
-        assert any("uncommitted changes" in n.message and "stash" in n.message for n in app._notifications)
+        assert any(name in n.message and "checked out" not in n.message for n in app._notifications)
 
 
 async def test_filter_by_kind_text_and_state(demo: Path) -> None:
@@ -610,6 +627,32 @@ async def test_comment_keeps_unsent_text_and_sends_it(demo: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert [c.body for c in tracker(demo).comments(7)] == ["TL;DR: tabnet overfits"]
+
+
+async def test_closing_an_ask_with_open_children_asks_first(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        move_to(app, "ask-9")  # Forecast weekly demand: #10 and #11 are open
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, Confirm)
+        question = str(app.screen.query_one("#confirm-question", Static).render())
+        assert "Ask #9 has 2 open children (#10, #11)" in question and "close the Ask anyway" in question
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        assert tracker(demo).get_issue(9).state == "open"
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert tracker(demo).get_issue(9).state == "closed"
+        assert [tracker(demo).get_issue(n).state for n in (10, 11)] == ["open", "open"]
+        await pilot.press("o")  # reopening never asks
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        assert tracker(demo).get_issue(9).state == "open"
 
 
 async def test_close_and_reopen(demo: Path) -> None:

@@ -364,10 +364,36 @@ def test_branch_failures_exit_1(capsys, git_repo, git):
     assert "issue #7 does not exist" in err
     new(capsys, git_repo, "ask", "Reduce churn")
     (git_repo / "README.md").write_text("edited\n")
+    head = git.sha(git_repo, "HEAD")
     status, _, err = run(capsys, "--repo", str(git_repo), "branch", "1")
     assert status == 1
-    assert "stash" in err
+    line = one_line(err)
+    assert "uncommitted changes" in line and "stash" in line and "--no-checkout" in line
     assert git.current(git_repo) == "main"
+    assert git(git_repo, "branch", "--list", "1-reduce-churn") == ""
+    status, out, err = run(capsys, "--repo", str(git_repo), "branch", "1", "--no-checkout")  # what it names works
+    assert status == 0, err
+    assert "created 1-reduce-churn from main" in out
+    assert (git.current(git_repo), git.sha(git_repo, "HEAD")) == ("main", head)
+    assert (git_repo / "README.md").read_text() == "edited\n"
+
+
+def test_state_closing_an_ask_with_open_children_needs_with_open_children(capsys, git_repo):
+    ask = new(capsys, git_repo, "ask", "Reduce churn")
+    data = new(capsys, git_repo, "data", "CRM", "--ask", str(ask))
+    model = new(capsys, git_repo, "model", "churn", "--ask", str(ask))
+    status, out, err = run(capsys, "--repo", str(git_repo), "state", str(ask), "closed")
+    assert (status, out) == (1, "")
+    line = one_line(err)
+    assert f"Ask #{ask} has 2 open children (#{data}, #{model})" in line and "--with-open-children" in line
+    assert status_json(capsys, git_repo)["asks"][0]["state"] == "open"
+    status, out, err = run(capsys, "--repo", str(git_repo), "state", str(ask), "closed", "--with-open-children")
+    assert (status, out) == (0, f"#{ask} closed\n"), err
+    assert status_json(capsys, git_repo)["asks"][0]["state"] == "closed"
+    assert run(capsys, "--repo", str(git_repo), "state", str(ask), "open")[:2] == (0, f"#{ask} open\n")
+    assert run(capsys, "--repo", str(git_repo), "state", str(data), "closed")[:2] == (0, f"#{data} closed\n")
+    status, _, err = run(capsys, "--repo", str(git_repo), "state", "99", "closed")
+    assert status == 1 and "issue #99 does not exist" in one_line(err)
 
 
 # --- demo -------------------------------------------------------------------------------------
@@ -688,6 +714,63 @@ def test_demo_project_line_is_cleaned(capsys, tmp_path):
     assert out == f"demo project: {tmp_path}/demo\n"
 
 
+# --- ASCII output: --ascii, TERM=linux, a locale that is not UTF-8 -------------------------------
+
+UNICODE_TITLE = "Ünïcode “churn” — 数据 ★ … \x1b[31mred\u009b31m"
+
+
+def _ascii_commands(demo: Path, capsys) -> tuple[int, list[list[str]]]:
+    """Every printing command on the demo, with a Unicode and hostile title on the board (that
+    issue's number, the commands)."""
+    from dslp_tui.workspace import Workspace
+
+    number = new(capsys, demo, "experiment", UNICODE_TITLE, "--ask", "1")
+    Workspace.open(demo).tracker.comment(number, "TL;DR: “it works” — mostly ✓")
+    return number, [
+        ["status"],
+        ["status", "--json"],
+        ["status", "--open"],
+        ["show", "1"],
+        ["show", str(number)],
+        ["show", str(number), "--json"],
+        ["runs", "1"],
+        ["runs", "5"],
+        ["runs", "5", "--json"],
+        ["promote", "5", "--dry-run"],
+        ["fail", str(number), "--dry-run", "--tldr", "“no” — ✗"],
+        ["close", "10", "--dry-run"],
+        ["close", str(number), "--dry-run"],  # refused: not an exploration (its title in the error)
+        ["show", "999"],
+        ["show", "№1…"],  # a usage error quoting the argument
+        ["new", "experiment", UNICODE_TITLE, "--ask", "999"],
+        ["--help"],
+        ["status", "--help"],
+    ]
+
+
+@pytest.mark.parametrize("how", ["--ascii", "TERM=linux", "LANG=C"])
+def test_ascii_output_is_ascii_only_on_stdout_and_stderr(capsys, demo, monkeypatch, how):
+    number, commands = _ascii_commands(demo, capsys)
+    flags = ["--ascii"] if how == "--ascii" else []
+    if how != "--ascii":
+        name, _, value = how.partition("=")
+        monkeypatch.delenv("LC_ALL", raising=False)
+        monkeypatch.delenv("LC_CTYPE", raising=False)
+        monkeypatch.setenv(name, value)
+    for command in commands:
+        status, out, err = run(capsys, *flags, "--repo", str(demo), *command)
+        assert out or err, command
+        shown = (out + err).encode()
+        assert all(byte < 127 for byte in shown), (command, [c for c in out + err if ord(c) >= 127][:5])
+    data = json.loads(run(capsys, *flags, "--repo", str(demo), "show", str(number), "--json")[1])
+    assert data["title"].startswith("Ünïcode “churn”")  # JSON keeps the data, escaped
+
+
+def test_without_ascii_the_cli_prints_unicode(capsys, demo):
+    status, out, _ = run(capsys, "--repo", str(demo), "status")
+    assert status == 0 and "·" in out and "★" in out
+
+
 # --- last resorts: unexpected errors and a closed stdout ---------------------------------------
 
 
@@ -747,13 +830,13 @@ def test_show_prints_one_issue_in_full(capsys, git_repo, git):
     status, out, err = run(capsys, "--repo", str(git_repo), "--ascii", "show", str(experiment))
     assert status == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith(f"#{experiment} Experiment · ")
+    assert lines[0].startswith(f"#{experiment} Experiment - ")  # --ascii: every character ASCII
     assert lines[1].startswith("o open")
     assert f"Ask      #{ask} Reduce churn" in lines
     assert "Comments (2)" in lines
     first, second = lines.index("    TL;DR: r2 0.71"), lines.index("    second")
     assert first < second  # newest last
-    assert lines[first - 1].startswith("  Tess Tester · ")
+    assert lines[first - 1].startswith("  Tess Tester - ")
     assert f"Ask Reference: #{ask}" in lines  # the body
     _, ask_out, _ = run(capsys, "--repo", str(git_repo), "show", str(ask))
     assert any(line.strip().startswith(f"#{experiment} Experiment") for line in ask_out.splitlines())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,10 @@ from textual.widgets import Static
 
 from dslp_tui.app import build_app
 from dslp_tui.board import Filter
+from dslp_tui.screens.render import LABEL_WIDTH, hanging_lines
 from dslp_tui.text import to_ascii, wants_ascii
 
-from board_driver import labels, settle, shown, tree
+from board_driver import labels, move_to, settle, shown, tree
 
 # Every screen the board opens: (keys from the board, what it is). Escape goes back each time.
 SCREENS = [
@@ -293,11 +295,80 @@ async def test_a_branch_name_too_long_for_the_value_column_gets_a_line_of_its_ow
         await pilot.press("j", "j", "j", "j", "j", "j", "j")  # #5: experiment/5-gradient-boosting-baseline
         await settle(pilot)
         facts = shown(app.screen.query_one("#detail-facts", Static)).splitlines()
-        assert "experiment/5-gradient-boosting-baseline" in facts, facts
+        name = next(i for i, line in enumerate(facts) if line.strip() == "experiment/5-gradient-boosting-baseline")
+        assert facts[name - 1] == "Branch", facts  # the label above it, the name whole and as far right as fits
         # The facts under it wrap under their value, whole: nothing is cut off.
-        start = facts.index("experiment/5-gradient-boosting-baseline") + 1
-        rest = [line for line in facts[start:] if line.startswith(" " * 9)]
+        start = name + 1
+        rest = [line.strip() for line in facts[start:] if line.startswith(" " * 9)]
         assert "last commit 2026-03-03" in " ".join(rest), facts
+
+
+async def test_an_upstream_too_long_for_the_value_column_is_never_split_at_80x24(demo: Path) -> None:
+    long_name = "experiment/7-deep-tabular-network-with-entity-embeddings-and-more"
+    subprocess.run(["git", "branch", long_name, "main"], cwd=demo, check=True)
+    subprocess.run(["git", "push", "-q", "-u", "origin", long_name], cwd=demo, check=True, capture_output=True)
+    app = build_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        move_to(app, "issue-7")
+        await settle(pilot)
+        pane = app.screen.query_one("#detail-facts", Static)
+        facts = shown(pane).splitlines()
+        upstream = f"origin/{long_name}"
+        assert len(upstream) + LABEL_WIDTH > pane.size.width >= len(upstream), pane.size  # must wrap, fits alone
+        assert any(line.strip() == upstream for line in facts), facts  # whole, on a line of its own
+        assert any(line.strip() == long_name for line in facts), facts
+        branch = next(i for i, line in enumerate(facts) if line.startswith("Branch"))
+        for line in facts[branch:]:  # every wrapped line indented under the labels, none cut at the edge
+            assert line[:1] == " " or line.split()[0] in ("Branch", "Runs"), facts
+            assert len(line) <= pane.size.width
+
+
+def test_hanging_lines_wrap_at_spaces_and_fold_only_what_is_wider_than_the_pane() -> None:
+    value = "local + pushed · origin/a-name-of-twenty ↑0 ↓0 · last commit"
+    pieces = [(indent, value[start:stop]) for indent, start, stop in hanging_lines(value, 30, 9)]
+    assert pieces == [
+        (9, "local + pushed ·"),
+        (7, "origin/a-name-of-twenty"),  # 23 cells: wider than the 21-cell column; moved left, whole
+        (9, "↑0 ↓0 · last commit"),
+    ]
+    name = "origin/" + "x" * 30  # wider than the 30-cell pane: folded, at the value column
+    assert [(i, name[a:b]) for i, a, b in hanging_lines(name, 30, 9)] == [
+        (9, name[:21]),
+        (9, name[21:]),
+    ]
+    assert hanging_lines("", 30, 9) == []
+
+
+async def test_an_error_too_long_for_the_status_bar_is_cut_at_a_word_and_points_to_messages(demo: Path) -> None:
+    from dslp_tui.sources.git import GitError
+
+    long = (
+        "could not push the branch to origin: the remote refused it (pre-receive hook declined: branch names "
+        "must match the team's policy); push it by hand after renaming it, or set [branches] push = false"
+    )
+    app = build_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        def bar() -> list[str]:
+            """The status bar's two lines, as the terminal gets them."""
+            strips = app.screen._compositor.render_strips()[:2]
+            return ["".join(segment.text for segment in strip).strip() for strip in strips]
+
+        app.report_failure("branch", GitError("the tracker is read-only; nothing was written"))
+        await pilot.pause(0.2)
+        assert "branch: the tracker is read-only; nothing was written (r retries, ! shows messages)" in " ".join(bar())
+        app.report_failure("branch", GitError(long))
+        await pilot.pause(0.2)
+        text = " ".join(bar())
+        assert "branch: could not push the branch to origin: the remote refused" in text, bar()
+        cut = text.split("branch: ", 1)[1].split("…", 1)[0]
+        assert long.startswith(cut) and long[len(cut)] == " ", bar()  # cut between two words
+        assert "… (r retries, ! shows messages)" in text, bar()
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        assert "push = false" in " ".join(shown(app.screen.query_one("#messages").query_one(Static)).split())
 
 
 async def test_the_cursor_goes_to_a_filed_ask(demo: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from dslp_tui.config import ConfigError
 from dslp_tui.model import IssueDraft
 from dslp_tui.process import ASK_REFERENCE, BASED_ON_EXPERIMENT, Kind, parse_reference, parse_sections, template
-from dslp_tui.sources.git import GitError, NotAGitRepository
+from dslp_tui.sources.git import NotAGitRepository
 from dslp_tui.tracker import PartiallyFiled, TrackerError
 from dslp_tui.workspace import NeedsConfirmation, ValidationError, Workspace
 
@@ -438,10 +438,44 @@ def test_start_work_on_a_missing_issue(ws):
         ws.start_work(5)
 
 
-def test_start_work_on_a_dirty_tree_is_refused(ws, ask, repo_with_remote):
+def test_start_work_on_a_dirty_tree_offers_to_create_the_branch_without_checking_it_out(ws, ask, git, repo_with_remote):
     (repo_with_remote / "README.md").write_text("edited\n")
-    with pytest.raises(GitError, match="stash"):
+    head = git.sha(repo_with_remote, "HEAD")
+    with pytest.raises(NeedsConfirmation, match="uncommitted changes.*stash.*without checking it out") as info:
         ws.start_work(ask)
+    assert (info.value.answer, info.value.flag) == ({"checkout": False}, "--no-checkout")
+    assert heads(git, repo_with_remote) == ["main"]  # nothing done before asking
+    result = ws.start_work(ask, **info.value.answer)
+    assert (result.created, result.checked_out) == (True, False)
+    assert result.branch in heads(git, repo_with_remote)
+    assert git.current(repo_with_remote) == "main" and git.sha(repo_with_remote, "HEAD") == head
+    assert (repo_with_remote / "README.md").read_text() == "edited\n"
+
+
+def test_closing_an_ask_with_open_children_asks_first(ws, ask):
+    data = new(ws, "data", "CRM", parent=ask)
+    explore = new(ws, "explore", "Tenure", parent=ask)
+    done = new(ws, "experiment", "GBM", parent=ask)
+    ws.set_state(done, "closed")  # a child closes without asking
+    other = new(ws, "ask", "Another question")
+    new(ws, "data", "Elsewhere", parent=other)  # another Ask's child is not counted
+    with pytest.raises(NeedsConfirmation, match=rf"Ask #{ask} has 2 open children \(#{data}, #{explore}\)") as info:
+        ws.set_state(ask, "closed")
+    assert (info.value.answer, info.value.flag) == ({"with_open_children": True}, "--with-open-children")
+    assert ws.tracker.get_issue(ask).state == "open"  # nothing done before asking
+    assert ws.set_state(ask, "closed", **info.value.answer).state == "closed"
+    assert ws.set_state(ask, "open").state == "open"  # reopening never asks
+    ws.set_state(data, "closed")
+    ws.set_state(explore, "closed")
+    assert ws.set_state(ask, "closed").state == "closed"  # no open children: nothing to ask
+
+
+def test_an_ask_with_many_open_children_names_the_first_few(ws, ask):
+    children = [new(ws, "data", f"Set {n}", parent=ask) for n in range(8)]
+    with pytest.raises(NeedsConfirmation) as info:
+        ws.set_state(ask, "closed")
+    shown = ", ".join(f"#{n}" for n in children[:6])
+    assert f"8 open children ({shown} and 2 more)" in str(info.value)
 
 
 def test_start_work_on_a_closed_issue_asks_first(ws, ask, git, repo_with_remote):
