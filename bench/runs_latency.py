@@ -1,9 +1,10 @@
 """Keystroke latency while runs load: j/k held on the 2,000-issue board, runs on vs off.
 
 Issue #9 asks for proof that first paint and keystroke latency are unchanged while the
-runs load. The app reads runs in their own thread worker (group ``runs``), started once the
-board is painted; MLflow's import and the store's listing then compete with the event loop
-for the GIL. This script measures that.
+runs load. The app reads runs in a child process (``runs_process.py``), started once the
+board is painted, so MLflow's import and the store's listing do not hold the board's GIL;
+this script measures that against the former way (a thread worker in the board's process,
+``app.runs_in_child = False``) and against runs off, in one run.
 
 Builds the board of ``bench/board_scale.py`` (2,000 issues, 300 DSLP branches), then a real
 MLflow sqlite store in the repository with ``--runs`` finished runs spread over those
@@ -11,7 +12,8 @@ branches (``bench/runs.py``'s ``log_runs``: params, three metrics, one run in 20
 commit only). Then, in fresh child processes (each with an empty board cache, as the board
 benchmark's app figures), alternating:
 
-* runs on: ``dslp.toml`` points ``[runs] tracking_uri`` at the store;
+* runs on: ``dslp.toml`` points ``[runs] tracking_uri`` at the store (runs read by a child process);
+* runs thread: the same store, runs read by a thread of the board's process (before the change);
 * runs off: ``[runs] source = "none"``.
 
 In each child, as soon as the first board is painted, j is held (30 keys/s, ``--keys``
@@ -19,7 +21,7 @@ presses), then k, with the board benchmark's method (``board_scale.keys_open_loo
 posted on a wall-clock schedule, latency from the scheduled moment to the first composed and
 encoded frame showing the cursor move). Reported: p95 and max over every held key, each
 against the 50 ms target, and runs-on against runs-off; for runs on, also the keys sent
-while the runs worker was loading (from ``Workspace.load_runs`` starting to the board
+while the runs were loading (from the read starting to the board
 redrawn with the runs, ``on_runs_loaded``); and whether MLflow had been imported when the
 first board was painted.
 
