@@ -55,6 +55,7 @@ from dslp_tui.workspace import GitPart, IssuesPart, merge_snapshot
 guards.install()
 
 if TYPE_CHECKING:
+    from dslp_tui.runs_process import RunsReader
     from dslp_tui.workspace import Workspace
 
 T = TypeVar("T")
@@ -122,6 +123,9 @@ class DslpApp(TypeAheadApp[int]):
     CSS_PATH = Path(screens_package.__file__).parent / "styles.tcss"
     TITLE = "dslp-tui"
     ENABLE_COMMAND_PALETTE = True
+    # Runs are read in a child process (runs_process.py), so MLflow never holds this process's
+    # GIL; False reads them in a thread here (tests that swap the run source in this process).
+    runs_in_child = True
 
     def __init__(
         self,
@@ -160,6 +164,8 @@ class DslpApp(TypeAheadApp[int]):
         self._write_locks: dict[str, threading.Lock] = {}  # by tracker: its writes one at a time
         self._board_cache = BoardCache.for_config(root, self.config)  # the last board, painted first
         self.messages = MessageLog()  # what was said, in full (``!``)
+        self._readers: set[RunsReader] = set()  # the runs processes still reading
+        self._readers_lock = threading.Lock()
         self.set_keymap(self.config.keys)
 
     async def on_mount(self) -> None:
@@ -236,6 +242,8 @@ class DslpApp(TypeAheadApp[int]):
         """Start ``source``'s worker; an older one still running finds out it is outdated and
         posts nothing (Textual cannot stop a thread, and a cancelled worker would fail waits)."""
         self._generation[source] = generation = self._generation.get(source, 0) + 1
+        if source == "runs":
+            self._stop_readers()  # an older read is outdated: its process ends now, not when it is done
         if source == "tracker":
             self._load_tracker(generation)
         elif source == "git":
@@ -273,12 +281,42 @@ class DslpApp(TypeAheadApp[int]):
     @work(thread=True, group="runs", exit_on_error=False)
     def _load_runs(self, generation: int, snapshot: Snapshot) -> None:
         try:
-            runs = self._open_workspace().load_runs(snapshot)
+            workspace = self._open_workspace()
+            if self.runs_in_child:
+                runs = self._read_runs_in_child(workspace, snapshot, generation)
+            else:
+                runs = workspace.load_runs(snapshot)
         except Exception as error:
-            self.post_message(Failed("runs", error, "runs"))
+            if self._current("runs", generation):  # else it was stopped for a newer load, or the exit
+                self.post_message(Failed("runs", error, "runs"))
             return
         if self._current("runs", generation):
             self.post_message(RunsLoaded(runs))
+
+    def _read_runs_in_child(self, workspace: Workspace, snapshot: Snapshot, generation: int) -> tuple[Run, ...]:
+        """The runs, read by a child process (``runs_process.py``): this thread only waits on
+        its pipe, so MLflow's import and the listing never hold this process's GIL."""
+        from dslp_tui.runs_process import RunsReader
+
+        with self._readers_lock:
+            if not self._current("runs", generation) or not self.is_running:
+                return ()  # superseded (or quitting) before it started: nothing is posted anyway
+            reader = RunsReader(workspace.root, workspace.config, {b.name for b in snapshot.branches})
+            self._readers.add(reader)
+        try:
+            return reader.runs()
+        finally:
+            with self._readers_lock:
+                self._readers.discard(reader)
+            reader.stop()
+
+    def _stop_readers(self) -> None:
+        """End every runs process still reading (a newer load replaces it, or the app exits)."""
+        with self._readers_lock:
+            readers = list(self._readers)
+            self._readers.clear()
+        for reader in readers:
+            reader.stop()
 
     def on_cached_board(self, message: CachedBoard) -> None:
         self._cached = message.snapshot
@@ -350,6 +388,8 @@ class DslpApp(TypeAheadApp[int]):
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # leave the process's collector as it was
+        self._generation["runs"] = self._generation.get("runs", 0) + 1  # a read still going is outdated
+        self._stop_readers()  # no runs process outlives the board
 
     def on_failed(self, message: Failed) -> None:
         self.report_failure(message.what, message.error, message.source)

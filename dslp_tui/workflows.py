@@ -732,10 +732,32 @@ class OpenedMove:
     steps: list[tuple[Step, bool]]
     refusal: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Promote only: the registry offered (the run source, when it is a ModelRegistry and
+    # there is a best run), and the preview's steps with its register step added.
+    registry: ModelRegistry | None = None
+    steps_registering: list[tuple[Step, bool]] = field(default_factory=list)
 
     @property
     def move(self) -> str:
         return self.plan.move
+
+    @property
+    def registers(self) -> bool:
+        """Whether the run's model is registered too (the plan is built with the registry)."""
+        return self.registry is not None and self.plan.context.registry is not None
+
+    def set_register(self, on: bool) -> list[tuple[Step, bool]]:
+        """Register the best run's model, or not (only when a registry is offered); the steps to show."""
+        self.plan.context.registry = self.registry if on else None
+        return self.steps_registering if self.registers else self.steps
+
+    @property
+    def register_offer(self) -> str | None:
+        """What the toggle says ("register the model of run <id> in <registry>"), or None: not offered."""
+        best = self.plan.context.best_run
+        if self.registry is None or best is None:
+            return None
+        return f"register the model of run {best.id} in {getattr(self.registry, 'name', 'the registry')}"
 
     @property
     def tldr(self) -> str:
@@ -776,6 +798,7 @@ def open_move(workspace, move: str, number: int) -> OpenedMove:
             notes.append(f"runs: {error} (the Model issue is written without run metrics)")
     ctx = MoveContext(workspace, number, best_run=best)
     ctx.tldr = initial_tldr(move, ctx.issue(), journal)
+    registry, registering = _registry_offer(workspace, move, ctx)
     plan = build_plan(move, ctx)
     steps = preview(plan)
     try:
@@ -783,4 +806,19 @@ def open_move(workspace, move: str, number: int) -> OpenedMove:
         refusal = None
     except MoveRefused as error:
         refusal = str(error)
-    return OpenedMove(plan, journal, steps, refusal, notes)
+    return OpenedMove(plan, journal, steps, refusal, notes, registry, registering)
+
+
+def _registry_offer(workspace, move: str, ctx: MoveContext) -> tuple[ModelRegistry | None, list[tuple[Step, bool]]]:
+    """For a promote with a best run whose source can register models: the source, and the
+    preview with the register step (read now, in the worker; the toggle only swaps lists)."""
+    if move != "promote" or ctx.best_run is None:
+        return None, []
+    source = workspace.run_source()
+    if not isinstance(source, ModelRegistry):
+        return None, []
+    ctx.registry = source
+    try:
+        return source, preview(build_plan(move, ctx))
+    finally:
+        ctx.registry = None  # off until the person turns it on

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
@@ -135,11 +135,7 @@ class Workspace:
         if source is None:
             return ()
         branches = snapshot.branches if snapshot is not None else self.load_branches()
-        runs = source.list_runs({b.name for b in branches})
-        prefixes = self.config.prefixes
-        unknown = commits_to_place(runs, prefixes)
-        containing = self.git.branches_containing(unknown, prefixes, self.config.remote) if unknown else {}
-        return link_runs(runs, prefixes, containing)
+        return list_and_link(source, {b.name for b in branches}, self.config, lambda: self.git)
 
     # --- issues -------------------------------------------------------------------------------
 
@@ -444,6 +440,19 @@ def with_runs(snapshot: Snapshot, runs: tuple[Run, ...]) -> Snapshot:
 def unlinked_runs(runs: tuple[Run, ...]) -> int:
     """How many runs name no issue (no ``dslp.issue`` tag, no DSLP branch, no placed commit)."""
     return sum(1 for run in runs if run.issue is None)
+
+
+def list_and_link(
+    source: RunSource, branches: Collection[str], config: Config, git: Callable[[], GitSource]
+) -> tuple[Run, ...]:
+    """The runs of ``branches``, each linked to its issue; ``git`` is asked only when a run
+    has nothing but a commit. Shared by :meth:`Workspace.load_runs` and the app's runs
+    process (``runs_process.py``), which has no workspace."""
+    runs = source.list_runs(branches)
+    prefixes = config.prefixes
+    unknown = commits_to_place(runs, prefixes)
+    containing = git().branches_containing(unknown, prefixes, config.remote) if unknown else {}
+    return link_runs(runs, prefixes, containing)
 
 
 def make_run_source(config: Config, root: Path) -> RunSource:

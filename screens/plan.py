@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Static, TextArea
+from textual.widgets import Button, Checkbox, Static, TextArea
 
 from dslp_tui.bugs import describe
 from dslp_tui.errors import DslpError
@@ -56,6 +56,9 @@ class PlanScreen(Modal[bool]):
             box.border_title = Text(f"{MOVE_NAMES[self.opened.move]} #{issue.number} {one_line(issue.title)}")
             yield Static(plain("TL;DR", "heading"), classes="heading")
             yield TextArea(self.opened.tldr, id="plan-tldr", soft_wrap=True, tab_behavior="focus")
+            offer = self.opened.register_offer
+            if offer is not None:  # a promote whose run source can register the best run's model
+                yield Checkbox(Text(one_line(offer)), self.opened.registers, id="plan-register")
             yield Static(plain("Steps", "heading"), classes="heading")
             yield Static(self._steps_text(), id="plan-steps")
             with VerticalScroll(id="plan-log-box"):
@@ -90,8 +93,9 @@ class PlanScreen(Modal[bool]):
         return Text("\n", end="").join(self.log_lines)
 
     def _hint(self) -> Text:
+        register = " · tab, space: register the model or not" if self.opened.register_offer else ""
         hints = {
-            "preview": "ctrl+s runs these steps · esc cancels (keeps the TL;DR)",
+            "preview": f"ctrl+s runs these steps · esc cancels (keeps the TL;DR){register}",
             "running": "running…",
             "finished": "finished · esc or enter closes",
             "stopped": "stopped · esc or enter closes; fix it, then run the move again to resume",
@@ -111,6 +115,8 @@ class PlanScreen(Modal[bool]):
         self.query_one("#plan-cancel", Button).label = "Close" if running_or_done else "Cancel"
         self.query_one("#plan-cancel", Button).disabled = self.state == "running"
         self.query_one(TextArea).read_only = running_or_done
+        for box in self.query("#plan-register").results(Checkbox):
+            box.disabled = running_or_done
 
     # --- keys ----------------------------------------------------------------------------------
 
@@ -141,6 +147,16 @@ class PlanScreen(Modal[bool]):
     @on(Button.Pressed, "#plan-run")
     def _run_pressed(self) -> None:
         self.action_confirm()
+
+    @on(Checkbox.Changed, "#plan-register")
+    def _register_changed(self, event: Checkbox.Changed) -> None:
+        """The register step joins the preview (or leaves it); ctrl+s runs what is shown."""
+        if self.state != "preview":
+            return
+        shown = self.opened.set_register(event.value)
+        self.steps = [step for step, _ in shown]
+        self.marks = {step.id: "done" if done else "todo" for step, done in shown}
+        self._show_state()
 
     @on(Button.Pressed, "#plan-cancel")
     def _cancel_pressed(self) -> None:

@@ -37,6 +37,22 @@ def _isolated_git_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 
 
 @pytest.fixture(autouse=True)
+def _runs_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app reads runs in this process (a thread), as before the runs process existed.
+
+    The default, a child process per load (``runs_process.py``), imports MLflow afresh each
+    time: seconds per app test on a busy machine. ``test_runs_process.py`` sets
+    ``app.runs_in_child = True`` and tests that path on real stores. Textual is not imported
+    here: only a test module that imported the app gets it patched.
+    """
+    import sys
+
+    app = sys.modules.get("dslp_tui.app")
+    if app is not None:
+        monkeypatch.setattr(app.DslpApp, "runs_in_child", False)
+
+
+@pytest.fixture(autouse=True)
 def _no_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's GitHub tokens; each sets the one it means to use."""
     for name in ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"):

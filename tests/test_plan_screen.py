@@ -293,3 +293,55 @@ async def test_hostile_text_in_the_preview_is_shown_as_is(demo: Path) -> None:
         await pilot.click("#plan")
         await pilot.pause()
         assert app.is_running
+
+
+async def test_promote_can_register_the_best_runs_model(demo: Path) -> None:
+    """The demo's runs are in MLflow, a ModelRegistry: the preview offers registering #7's best run."""
+    from mlflow.tracking import MlflowClient
+    from textual.widgets import Checkbox
+
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_move(pilot, "p", 7)
+        box = screen.query_one("#plan-register", Checkbox)
+        best = screen.opened.plan.context.best_run
+        assert best is not None and best.name == "tabnet-small"
+        assert str(box.label) == f"register the model of run {best.id} in MLflow sqlite:///{demo / 'mlflow.db'}"
+        assert not box.value and not any("register the model" in line for line in steps(app))
+        assert "register the model" in shown(app, "plan-hint")
+        await pilot.press(*"TabNet wins")
+        await pilot.press("tab")  # from the TL;DR to the toggle
+        assert app.focused is box
+        await pilot.press("space")
+        await settle(pilot)
+        assert box.value
+        assert steps(app)[-1].endswith(
+            f"[ ] register the model of run {best.id} in MLflow sqlite:///{demo / 'mlflow.db'}"
+        )
+        await pilot.press("space")  # off again: the step goes
+        await settle(pilot)
+        assert not any("register the model" in line for line in steps(app))
+        await pilot.press("space")
+        await run_it(pilot)
+        assert log(app)[-1] == "promote #7 finished", log(app)
+        assert box.disabled
+    (model,) = models_based_on(demo, 7)
+    [registered] = MlflowClient(tracking_uri=f"sqlite:///{demo / 'mlflow.db'}").search_registered_models()
+    assert registered.name.startswith(f"{model.number}-") and str(registered.latest_versions[0].version) == "1"
+    assert any(
+        c.body.startswith(f"Registered the model of run {best.id}") for c in tracker(demo).comments(model.number)
+    )
+
+
+async def test_promote_without_a_registry_offers_no_register_toggle(demo: Path) -> None:
+    """Runs off (``source = "none"``): no best run, no registry, no toggle, and promote still runs."""
+    (demo / "dslp.toml").write_text('[runs]\nsource = "none"\n', encoding="utf-8")
+    git(demo, "commit", "-qam", "runs off")
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_move(pilot, "p", 7)
+        assert not screen.query("#plan-register")
+        assert "register" not in shown(app, "plan-hint")
+        assert not any("register the model" in line for line in steps(app))

@@ -1,0 +1,161 @@
+"""The board reads runs in a child process (``runs_process.py``): real MLflow stores, real children.
+
+The rest of the app tests read runs in their own process (conftest's ``_runs_in_process``);
+these set ``app.runs_in_child = True``, the default outside the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dslp_tui import runs_process
+from dslp_tui import workspace as workspace_module
+from dslp_tui.app import build_app
+from dslp_tui.runs import RunsError
+
+from board_driver import labels, settle, status
+
+SIZE = (160, 40)
+
+
+@pytest.fixture
+def readers(monkeypatch: pytest.MonkeyPatch) -> list[runs_process.RunsReader]:
+    """Every runs process the app starts (the real class; only recorded)."""
+    started: list[runs_process.RunsReader] = []
+    real_init = runs_process.RunsReader.__init__
+
+    def recording_init(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        real_init(self, *args, **kwargs)
+        started.append(self)
+
+    monkeypatch.setattr(runs_process.RunsReader, "__init__", recording_init)
+    return started
+
+
+def child_app(root: Path):
+    app = build_app(root)
+    app.runs_in_child = True
+    return app
+
+
+def gone(pid: int) -> bool:
+    """Whether process ``pid`` no longer exists, not even as a zombie."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+def row_of(app, title: str) -> str:
+    return next(line for line in labels(app) if title in line)
+
+
+async def test_runs_are_read_in_a_child_process_and_shown_on_the_board(
+    demo: Path, readers: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_here(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the board's process listed the runs itself")
+
+    monkeypatch.setattr(workspace_module, "make_run_source", not_here)
+    monkeypatch.setattr(workspace_module.Workspace, "load_runs", not_here)
+    app = child_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(100):  # the child imports MLflow: seconds on a busy machine
+            if "(3 runs)" in row_of(app, "#5 Gradient boosting baseline"):
+                break
+            await pilot.pause(0.1)
+        assert "r2 0.742 (3 runs)" in row_of(app, "#5 Gradient boosting baseline")
+        assert "runs" in status(app) and "runs:" not in status(app)
+    assert len(readers) == 1
+    assert readers[0].pid != os.getpid()
+    assert gone(readers[0].pid)  # reaped: no zombie
+
+
+async def test_a_failing_store_in_the_child_is_its_runs_error_in_the_status_bar(demo: Path, readers: list) -> None:
+    store = demo / "mlflow.db"
+    store.write_text("not a database", encoding="utf-8")
+    app = child_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(100):
+            if "runs:" in status(app):
+                break
+            await pilot.pause(0.1)
+        assert f"runs: cannot read runs from MLflow at sqlite:///{store}" in status(app)
+        assert "(3 runs)" not in row_of(app, "#5 Gradient boosting baseline")
+        await pilot.press("t")  # the board works: the new-issue form opens
+        assert type(app.screen).__name__ == "IssueForm"
+    assert readers and all(gone(reader.pid) for reader in readers)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """An MLflow tracking URI on 127.0.0.1 whose server never answers (connections wait in its backlog)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+async def test_a_newer_load_and_quitting_end_the_runs_processes(demo: Path, readers: list, silent_server: str) -> None:
+    (demo / "dslp.toml").write_text(f'[runs]\ntracking_uri = "{silent_server}"\n', encoding="utf-8")
+    app = child_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            if readers:
+                break
+            await pilot.pause(0.05)
+        first = readers[0].pid
+        assert not gone(first)  # still waiting for the server
+        await pilot.press("r")  # a refresh reads the runs again: the older process ends
+        for _ in range(100):
+            if len(readers) == 2:
+                break
+            await pilot.pause(0.05)
+        assert len(readers) == 2 and gone(first)
+        second = readers[1].pid
+        assert not gone(second)
+    assert gone(second)  # quitting while it loads leaves nothing behind
+    assert "runs:" not in (app.last_error or "")  # a process ended on purpose is no failure
+
+
+def test_a_reader_returns_linked_runs_and_mlflow_stays_out_of_this_process(demo: Path) -> None:
+    """In a fresh interpreter: the reader's runs are the workspace's, and MLflow is imported only by the child."""
+    import subprocess
+
+    code = (
+        "import os, sys; from pathlib import Path\n"
+        "from dslp_tui.config import load_config\n"
+        "from dslp_tui.runs_process import RunsReader\n"
+        f"root = Path({str(demo)!r})\n"
+        "os.environ['PYTHONVERBOSE'] = '1'  # the child prints every import on its stderr\n"
+        "reader = RunsReader(root, load_config(root), ['experiment/5-gradient-boosting-baseline'])\n"
+        "runs = reader.runs(); reader.stop()\n"
+        "print(sorted((r.name, r.issue) for r in runs))\n"
+        "print(any(m == 'mlflow' or m.startswith('mlflow.') for m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    listed, mlflow_here = done.stdout.splitlines()
+    expected = sorted((r.name, r.issue) for r in workspace_module.Workspace.open(demo).load_runs())
+    assert listed == str(expected) and len(expected) > 3
+    assert mlflow_here == "False"
+    assert done.stderr == ""  # nothing the child prints reaches the terminal
+
+
+def test_an_error_crosses_as_itself_or_as_one_line() -> None:
+    expected = runs_process.portable(RunsError("cannot read runs from MLflow at x: broken"))
+    assert type(expected) is RunsError and str(expected) == "cannot read runs from MLflow at x: broken"
+
+    class Foreign(Exception):  # a type the parent could only unpickle by importing its module
+        pass
+
+    try:
+        raise Foreign("deep inside")
+    except Foreign as error:
+        bug = runs_process.portable(error)
+    assert type(bug) is RuntimeError and str(bug) == "Foreign: deep inside"
+    assert "in the process reading the runs" in bug.__notes__[0] and "raise Foreign" in bug.__notes__[0]
