@@ -159,3 +159,22 @@ def test_an_error_crosses_as_itself_or_as_one_line() -> None:
         bug = runs_process.portable(error)
     assert type(bug) is RuntimeError and str(bug) == "Foreign: deep inside"
     assert "in the process reading the runs" in bug.__notes__[0] and "raise Foreign" in bug.__notes__[0]
+
+
+def test_the_reader_runs_below_the_boards_priority(demo: Path, silent_server: str) -> None:
+    """On a 2-core VM the child must not take the CPU from the board's keys: it lowers its own priority."""
+    import time
+
+    from dslp_tui.config import load_config
+
+    (demo / "dslp.toml").write_text(f'[runs]\ntracking_uri = "{silent_server}"\n', encoding="utf-8")
+    reader = runs_process.RunsReader(demo, load_config(demo), [])
+    try:
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        deadline = time.monotonic() + 30
+        while os.getpriority(os.PRIO_PROCESS, reader.pid) != own + runs_process.NICENESS:
+            assert time.monotonic() < deadline, "the runs process never lowered its priority"
+            time.sleep(0.02)
+        assert not gone(reader.pid)  # still waiting on the silent server: the priority held while it works
+    finally:
+        reader.stop()
