@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
@@ -30,6 +30,7 @@ from dslp_tui.board import Board, Group, Row
 from dslp_tui.model import Comment
 from dslp_tui.present import ASCII, UNICODE, ask_segments, comment_lines, detail_lines, row_segments
 from dslp_tui.rollup import RunSummary
+from dslp_tui.screens.detail import DetailPane
 from dslp_tui.screens.host import BoardHost, NodeData
 from dslp_tui.screens.render import Facts, plain, to_text
 from dslp_tui.screens.status_bar import StatusBar, StatusInfo
@@ -182,6 +183,8 @@ class BoardScreen(Screen[None]):
         self._old_labels: dict[tuple, tuple[Row, Text]] = {}
         self._filtered = False
         self.detail_source = ""  # the Markdown the detail pane shows (cleaned of escapes)
+        # What the detail pane shows: (issue, fact lines, body, comments); the same again repaints nothing.
+        self._detail_key: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -189,10 +192,7 @@ class BoardScreen(Screen[None]):
             with Vertical(id="board-pane"):
                 yield BoardTree(Text("Board"), id="board")
                 yield Input(placeholder="filter: text  kind:experiment  label:failed  state:open", id="filter")
-            with VerticalScroll(id="detail-pane"):
-                yield Static(id="detail-facts")
-                yield Static(id="detail-body")
-                yield Static(id="detail-comments")
+            yield DetailPane(id="detail-pane")
         yield Static(
             f"This terminal is too small; dslp-tui needs at least {TOO_SMALL[0]}×{TOO_SMALL[1]}.", id="too-small"
         )
@@ -436,44 +436,45 @@ class BoardScreen(Screen[None]):
         self._detail_timer = self.set_timer(0.06, lambda: self._show_detail(data))
 
     def _show_detail(self, data: NodeData | None) -> None:
-        facts = self.query_one("#detail-facts", Static)
-        body = self.query_one("#detail-body", Static)
+        pane = self.query_one(DetailPane)
         row = self.board.row(data.number) if (self.board and data and data.number is not None) else None
         if row is None or self.board is None:
-            self.query_one("#detail-pane").border_title = "Details"
-            facts.update(plain(self._empty_hint(data), "dim"))
+            pane.set_title("Details")
             self.detail_source = ""
-            body.update("")
-            self._shown = None
-            self.query_one("#detail-comments", Static).update("")
+            self._shown = self._detail_key = None
+            pane.show(plain(self._empty_hint(data), "dim"), Text(""), Text(""), top=True)
             return
         next_branch = self.host.branch_name_for(row.issue) if not row.branches else None
         summary = self.runs.get(row.number) if self.runs is not None else None
         lines = detail_lines(row, self.board, self.glyphs, next_branch, summary)
-        facts.update(Facts(lines))
-        # Rich's Markdown renders into one widget: fast even for an Ask listing hundreds of
-        # children (Textual's Markdown widget builds a widget per block). No hyperlinks:
-        # links in other people's text are shown, not made clickable.
-        self.detail_source = clean(row.issue.body)
-        # Imported here, not at the top: markdown-it and Rich's Markdown take ~40 ms to import,
-        # which the first paint of the board need not wait for.
+        source = clean(row.issue.body)
+        comments = self._comments_for(row)
+        key = (row.number, lines, source, comments)
+        if key == self._detail_key:  # the same issue showing the same facts: nothing to repaint
+            return
+        self._detail_key = key
+        self.detail_source = source
+        # Rich's Markdown renders into the pane's lines: fast even for an Ask listing hundreds
+        # of children (Textual's Markdown widget builds a widget per block). No hyperlinks:
+        # links in other people's text are shown, not made clickable. Imported here, not at
+        # the top: markdown-it and Rich's Markdown take ~40 ms to import, which the first
+        # paint of the board need not wait for.
         from rich.markdown import Markdown as RichMarkdown
 
-        body.update(RichMarkdown(self.detail_source, hyperlinks=False))
-        self.query_one("#detail-pane").border_title = f"#{row.number}"
+        pane.set_title(f"#{row.number}")
+        new_issue = self._shown != row.number
         self._shown = row.number
-        self._paint_comments(row)
+        pane.show(Facts(lines), RichMarkdown(source, hyperlinks=False), _comments_view(comments), top=new_issue)
 
     # --- comments: read lazily, for the selected issue only -----------------------------------
 
-    def _paint_comments(self, row: Row) -> None:
-        """Show the row's comments if they were read for the issue as it is now; else ask for them."""
+    def _comments_for(self, row: Row) -> list[Comment] | str | None:
+        """The row's comments if they were read for the issue as it is now; else None (and ask for them)."""
         known = self._comments.get(row.number)
         if known is None or known[0] != (row.issue.updated_at, row.issue.comments):
-            self.query_one("#detail-comments", Static).update(plain("Comments: loading…", "dim"))
             self.host.load_comments(row.number)
-            return
-        self.query_one("#detail-comments", Static).update(_comments_view(known[1]))
+            return None
+        return known[1]
 
     def show_comments(self, number: int, comments: list[Comment] | str) -> None:
         """Comments read for issue ``number`` (or why they could not be: one line)."""
@@ -481,8 +482,9 @@ class BoardScreen(Screen[None]):
         if row is None:
             return
         self._comments[number] = ((row.issue.updated_at, row.issue.comments), comments)
-        if self._shown == number:
-            self.query_one("#detail-comments", Static).update(_comments_view(comments))
+        if self._shown == number and self._detail_key is not None:
+            self._detail_key = (*self._detail_key[:3], comments)
+            self.query_one(DetailPane).show(comments=_comments_view(comments))
 
     def forget_comments(self, number: int) -> None:
         """Issue ``number`` has a new comment: read them again when it is shown next."""
@@ -594,8 +596,10 @@ class BoardScreen(Screen[None]):
             self.query_one(BoardTree).focus()
 
 
-def _comments_view(comments: list[Comment] | str) -> RenderableType:
+def _comments_view(comments: list[Comment] | str | None) -> RenderableType:
     """Each comment's author and time, then its body as Markdown (links not clickable), newest last."""
+    if comments is None:
+        return plain("Comments: loading…", "dim")
     if isinstance(comments, str):
         return plain(f"Comments not loaded: {comments}", "warning")
     if not comments:

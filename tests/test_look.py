@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 from rich.segment import Segment
 from textual.app import App
-from textual.widgets import Static
 
 from dslp_tui.app import build_app
 from dslp_tui.board import Filter
 from dslp_tui.text import to_ascii, wants_ascii
 
-from board_driver import labels, settle, shown, tree
+from board_driver import detail_part, labels, settle, tree
 
 # Every screen the board opens: (keys from the board, what it is). Escape goes back each time.
 SCREENS = [
@@ -279,7 +278,7 @@ async def test_detail_lines_wrap_under_their_value_not_at_column_0(demo: Path) -
     app = build_app(demo)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)  # the cursor on Ask #1: its children are listed under "Children"
-        facts = shown(app.screen.query_one("#detail-facts", Static)).splitlines()
+        facts = detail_part(app).splitlines()
         child = next(i for i, line in enumerate(facts) if "#3 Data Create churn" in line)
         assert facts[child].startswith(" " * 9 + "#3 Data"), facts[child]
         assert facts[child + 1].startswith(" " * 9) and facts[child + 1].strip(), facts  # wrapped, indented
@@ -292,7 +291,7 @@ async def test_a_branch_name_too_long_for_the_value_column_gets_a_line_of_its_ow
         await settle(pilot)
         await pilot.press("j", "j", "j", "j", "j", "j", "j")  # #5: experiment/5-gradient-boosting-baseline
         await settle(pilot)
-        facts = shown(app.screen.query_one("#detail-facts", Static)).splitlines()
+        facts = detail_part(app).splitlines()
         assert "experiment/5-gradient-boosting-baseline" in facts, facts
         # The facts under it wrap under their value, whole: nothing is cut off.
         start = facts.index("experiment/5-gradient-boosting-baseline") + 1
