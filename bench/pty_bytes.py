@@ -30,7 +30,7 @@ from pathlib import Path
 
 SIZE = (120, 40)
 MARKER = b"Reduce customer churn"
-QUIET = 0.35  # seconds of silence that end a move (the detail pane's debounce and comments included)
+QUIET = 0.5  # seconds of silence that end a move (the detail pane's debounce and comments included)
 
 _BARE = """
 from textual.app import App
@@ -93,7 +93,10 @@ def moves(
             seen += _read_until_quiet(master, 0.5, 5)
         if MARKER not in seen:
             raise RuntimeError(f"the board never reached the terminal: {bytes(seen[-400:])!r}")
-        _read_until_quiet(master, 3.0, 60)  # runs, comments, the fresh board: let it all settle
+        # Runs, comments, the fresh board behind the cached one: let it all arrive first.
+        _read_until_quiet(master, 3.0, 60)
+        time.sleep(3.0)
+        _read_until_quiet(master, 0.5, 30)
         out: list[tuple[int, int]] = []
         for index in range(count):
             key = down if (index // lines) % 2 == 0 else up

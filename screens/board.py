@@ -135,6 +135,17 @@ class BoardTree(Tree[NodeData]):
             label = Text.assemble((" " * cell_len(self.ICON_NODE), base_style), label)
         return label
 
+    def _refresh_node(self, node: TreeNode[NodeData]) -> None:
+        """Repaint the node's own line only, not the lines under it as ``Tree`` does.
+
+        ``Tree`` colours the guides under a selected top-level line; the board draws them like
+        any other guides (styles.tcss), so moving off an Ask changes one line, and one line is
+        what goes to the terminal (over SSH, every repainted line costs bytes).
+        """
+        line = node._line
+        if self.scroll_offset.y <= line < self.scroll_offset.y + self.size.height:
+            self._refresh_line(line)
+
     def action_expand(self) -> None:
         node = self.cursor_node
         if node is not None and node.allow_expand:
@@ -148,6 +159,16 @@ class BoardTree(Tree[NodeData]):
             node.collapse()
         elif node.parent is not None and node.parent is not self.root:
             self.move_cursor(node.parent)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A tree line to show: its label, what it stands for, whether it is expanded and can be."""
+
+    label: Text
+    data: NodeData
+    expand: bool = False
+    allow_expand: bool = True
 
 
 # The footer shows keys in binding order and cuts what does not fit: help and quit come first.
@@ -241,13 +262,13 @@ class BoardScreen(Screen[None]):
         self._groups = {}
         self._kinds = {}
         self._old_labels, self._labels = self._labels, {}
+        cursor = tree.cursor_node
         with self.app.batch_update():
-            # Removed first, the old nodes are unlinked from one another and freed at once;
-            # clear() alone leaves parent <-> child cycles for the garbage collector to find.
-            tree.root.remove_children()
-            tree.clear()
-            for group in board.groups:
-                self._add_group(tree.root, group, width)
+            # In place: lines still shown keep their nodes (a filter or h changes only what it
+            # hides or shows), so a redraw costs what changed, not the whole board.
+            self._sync_groups(tree.root, board.groups, width)
+        if cursor is not None and self._find(tree.root, cursor.data.key if cursor.data else "") is not cursor:
+            tree.cursor_line = -1  # its line is gone: nowhere until the selection below lands
         tree.border_subtitle = f"{board.count()} of {board.total}" if board.count() != board.total else ""
         target = self._find(tree.root, selected) if selected else None
         if target is None and tree.root.children:
@@ -322,38 +343,81 @@ class BoardScreen(Screen[None]):
         else:
             self._expanded.discard(data.key)
 
-    def _add_group(self, parent: TreeNode[NodeData], group: Group, width: int) -> None:
-        """Add a group's line; its children are added only once it is expanded (big boards)."""
-        if group.ask:
-            label = self._ask_label(group, width)
-            data = NodeData(group.key, group.ask.number, group.ask.number)
-        else:
-            label = plain(f"Not linked to an Ask ({len(group.rows())})", "dim")
-            data = NodeData(group.key)
-        # Expanded as it is added, not by node.expand(): that posts a NodeExpanded message per
-        # node, hundreds on a filtered board, all no-ops for _remember_expansion.
-        expand = bool(group.children) and self._is_expanded(group.key)
-        node = parent.add(label, data, expand=expand, allow_expand=bool(group.children))
-        self._groups[group.key] = group
-        if expand:
-            self._fill_group(node, group, width)
+    def _sync(self, parent: TreeNode[NodeData], wanted: list[Line]) -> list[TreeNode[NodeData]]:
+        """Make ``parent``'s children the ``wanted`` lines, in order, reusing the node of every
+        line that is still shown (its label replaced only when it reads differently)."""
+        keys = {line.data.key for line in wanted}
+        kept: dict[str, TreeNode[NodeData]] = {}
+        for child in list(parent.children):
+            key = child.data.key if child.data else ""
+            if key in keys and key not in kept:
+                kept[key] = child
+            else:
+                child.remove()
+        order = [line.data.key for line in wanted if line.data.key in kept]
+        if [child.data.key for child in parent.children if child.data] != order:  # sorted anew: start over
+            parent.remove_children()
+            kept = {}
+        nodes = []
+        for index, line in enumerate(wanted):
+            node = kept.get(line.data.key)
+            if node is None:
+                # Expanded as it is added, not by node.expand(): that posts a NodeExpanded message
+                # per node, hundreds on a filtered board, all no-ops for _remember_expansion.
+                node = parent.add(
+                    line.label, line.data, before=index, expand=line.expand, allow_expand=line.allow_expand
+                )
+            else:
+                if node.label != line.label:
+                    node.set_label(line.label)
+                node.data = line.data
+                if node.allow_expand != line.allow_expand or node.is_expanded != line.expand:
+                    node.allow_expand = line.allow_expand
+                    node._expanded = line.expand  # quietly, as add(expand=) does
+                    node.tree._invalidate()
+            nodes.append(node)
+        return nodes
+
+    def _sync_groups(self, root: TreeNode[NodeData], groups: tuple[Group, ...], width: int) -> None:
+        """Each group's line; its children only once it is expanded (big boards)."""
+        wanted = []
+        for group in groups:
+            if group.ask:
+                label = self._ask_label(group, width)
+                data = NodeData(group.key, group.ask.number, group.ask.number)
+            else:
+                label = plain(f"Not linked to an Ask ({len(group.rows())})", "dim")
+                data = NodeData(group.key)
+            expand = bool(group.children) and self._is_expanded(group.key)
+            wanted.append(Line(label, data, expand, bool(group.children)))
+        for node, group in zip(self._sync(root, wanted), groups, strict=True):
+            self._groups[group.key] = group
+            if node.is_expanded:
+                self._fill_group(node, group, width)
+            elif node.children:
+                node.remove_children()  # filled again when it is expanded
 
     def _fill_group(self, node: TreeNode[NodeData], group: Group, width: int) -> None:
         ask = group.ask.number if group.ask else None
-        for kind, rows in group.children.items():
-            kind_key = f"{group.key}/{kind}"
-            expand = self._is_expanded(kind_key)
-            kind_node = node.add(
-                plain(kind.value if kind else "Other", "kind"), NodeData(kind_key, None, ask), expand=expand
-            )
-            self._kinds[kind_key] = (rows, ask)
-            if expand:
+        wanted = [
+            Line(plain(kind.value if kind else "Other", "kind"), NodeData(f"{group.key}/{kind}", None, ask), expand)
+            for kind in group.children
+            for expand in (self._is_expanded(f"{group.key}/{kind}"),)
+        ]
+        for kind_node, (kind, rows) in zip(self._sync(node, wanted), group.children.items(), strict=True):
+            self._kinds[f"{group.key}/{kind}"] = (rows, ask)
+            if kind_node.is_expanded:
                 self._fill_kind(kind_node, rows, ask, width)
+            elif kind_node.children:
+                kind_node.remove_children()
 
     def _fill_kind(self, node: TreeNode[NodeData], rows: tuple[Row, ...], ask: int | None, width: int) -> None:
         pulls = self.board.has_pulls if self.board else False
-        for row in rows:
-            node.add_leaf(self._row_label(row, width - 2, pulls), NodeData(f"issue-{row.number}", row.number, ask))
+        wanted = [
+            Line(self._row_label(row, width - 2, pulls), NodeData(f"issue-{row.number}", row.number, ask), False, False)
+            for row in rows
+        ]
+        self._sync(node, wanted)
 
     def _cached_label(self, key: tuple[object, ...], row: Row, make: Callable[[], Text]) -> Text:
         hit = self._labels.get(key) or self._old_labels.get(key)

@@ -4,7 +4,8 @@ Moving the cursor changes most of what the pane shows, but not all of it (the bl
 the headings, a long body's layout), and over SSH every repainted cell costs bytes. So the
 pane renders its three parts into lines itself, once per change, and repaints only the lines
 that differ from what the terminal already shows; a new issue number in the border repaints
-the border's top line only.
+the border's top line only. It has no scrollbar (a scrollbar is a column of 38 cells to
+repaint whenever the length changes): the bottom border says how many lines are below.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class DetailPane(ScrollView, can_focus=True):
         self.comments: RenderableType = Text("")
         self._lines: list[Strip] = []
         self._width = 0
-        self._title_only = False
+        self._border_line: int | None = None  # set while a border title changes: the line to repaint
         self.renders = 0  # how many times the parts were rendered into lines (tests: nothing redone for nothing)
 
     def show(
@@ -71,20 +72,34 @@ class DetailPane(ScrollView, can_focus=True):
 
     def set_title(self, title: str) -> None:
         """The border's title; a change repaints the border's top line, not the whole pane."""
-        if self.border_title == title:
-            return
-        self._title_only = True
-        try:
-            self.border_title = title
-        finally:
-            self._title_only = False
+        if self.border_title != title:
+            self._border_line = 0
+            try:
+                self.border_title = title
+            finally:
+                self._border_line = None
+
+    def _show_position(self) -> None:
+        """How much is below the view, on the bottom border (the pane has no scrollbar to repaint)."""
+        below = len(self._lines) - self.scroll_offset.y - self.scrollable_content_region.height
+        subtitle = f"{below} more line{'s' if below != 1 else ''}" if below > 0 else ""
+        if (self.border_subtitle or "") != subtitle:
+            self._border_line = self.outer_size.height - 1
+            try:
+                self.border_subtitle = subtitle
+            finally:
+                self._border_line = None
 
     def refresh(self, *regions: Region, **kwargs: bool) -> DetailPane:  # type: ignore[override]
-        if self._title_only and not regions:
+        if self._border_line is not None and not regions:  # a border title changed: that line only
             offset = self.content_offset
-            regions = (Region(-offset.x, -offset.y, self.outer_size.width, 1),)
+            regions = (Region(-offset.x, self._border_line - offset.y, self.outer_size.width, 1),)
         super().refresh(*regions, **kwargs)
         return self
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._show_position()
 
     def on_resize(self) -> None:
         self._render_parts()
@@ -105,6 +120,7 @@ class DetailPane(ScrollView, can_focus=True):
         lines = console.render_lines(renderable, options, style=self.rich_style, pad=True, new_lines=False)
         strips = [Strip(line, width) for line in lines]
         old, self._lines = self._lines, strips
+        self._show_position()
         if width != self._width:
             self._width = width
             self._set_height(len(strips))
@@ -127,8 +143,9 @@ class DetailPane(ScrollView, can_focus=True):
         if self.virtual_size.height == height and self.virtual_size.width == self._width:
             return
         self.set_reactive(DetailPane.virtual_size, Size(self._width, height))
-        self._scroll_update(self.virtual_size)  # the scrollbar follows; the lines are repainted by the caller
-        self.refresh(layout=True, repaint=False)
+        # No layout: the pane keeps its place and size, and the lines that changed are
+        # repainted by the caller.
+        self._scroll_update(self.virtual_size)
 
     def render_line(self, y: int) -> Strip:
         index = y + self.scroll_offset.y
