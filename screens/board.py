@@ -28,7 +28,17 @@ from textual.widgets.tree import TreeNode
 
 from dslp_tui.board import Board, Group, Row
 from dslp_tui.model import Comment
-from dslp_tui.present import ASCII, UNICODE, ask_segments, comment_lines, detail_lines, row_segments
+from dslp_tui.present import (
+    ASCII,
+    UNICODE,
+    Columns,
+    ask_segments,
+    comment_lines,
+    detail_lines,
+    row_columns,
+    row_segments,
+    widest,
+)
 from dslp_tui.rollup import RunSummary
 from dslp_tui.screens.detail import DetailPane
 from dslp_tui.screens.host import BoardHost, NodeData
@@ -203,6 +213,9 @@ class BoardScreen(Screen[None]):
         self._labels: dict[tuple, tuple[Row, Text]] = {}
         self._old_labels: dict[tuple, tuple[Row, Text]] = {}
         self._filtered = False
+        self._columns = Columns()  # the state, branch and PR columns, fitted to the rows shown
+        self._row_widths: dict[int, tuple[Row, Columns]] = {}  # each row's own, by id(row)
+        self._old_row_widths: dict[int, tuple[Row, Columns]] = {}
         self.detail_source = ""  # the Markdown the detail pane shows (cleaned of escapes)
         # What the detail pane shows: (issue, fact lines, body, comments); the same again repaints nothing.
         self._detail_key: tuple[object, ...] | None = None
@@ -262,6 +275,7 @@ class BoardScreen(Screen[None]):
         self._groups = {}
         self._kinds = {}
         self._old_labels, self._labels = self._labels, {}
+        self._columns = self._fit_columns(board)
         cursor = tree.cursor_node
         with self.app.batch_update():
             # In place: lines still shown keep their nodes (a filter or h changes only what it
@@ -419,6 +433,19 @@ class BoardScreen(Screen[None]):
         ]
         self._sync(node, wanted)
 
+    def _fit_columns(self, board: Board) -> Columns:
+        """The columns every row shown fits in (each row's measured once per snapshot)."""
+        # Kept for the rows of the last two redraws, as the labels are: h twice measures nothing.
+        known, older = self._row_widths, self._old_row_widths
+        self._old_row_widths, self._row_widths = known, {}
+        for group in board.groups:
+            for row in group.rows():
+                hit = known.get(id(row)) or older.get(id(row))
+                if hit is None or hit[0] is not row:
+                    hit = (row, row_columns(row, self.glyphs))
+                self._row_widths[id(row)] = hit
+        return widest(hit[1] for hit in self._row_widths.values())
+
     def _cached_label(self, key: tuple[object, ...], row: Row, make: Callable[[], Text]) -> Text:
         hit = self._labels.get(key) or self._old_labels.get(key)
         if hit is None or hit[0] is not row:
@@ -427,11 +454,11 @@ class BoardScreen(Screen[None]):
         return hit[1]
 
     def _row_label(self, row: Row, width: int, pulls: bool) -> Text:
-        runs = self.runs
+        runs, columns = self.runs, self._columns
         return self._cached_label(
-            ("row", id(row), width, pulls, id(runs)),
+            ("row", id(row), width, pulls, id(runs), columns),
             row,
-            lambda: to_text(row_segments(row, self.glyphs, width, pulls, runs)),
+            lambda: to_text(row_segments(row, self.glyphs, width, pulls, runs, columns)),
         )
 
     def _ask_label(self, group: Group, width: int) -> Text:

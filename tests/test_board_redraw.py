@@ -7,7 +7,10 @@ import re
 from pathlib import Path
 
 from dslp_tui.app import build_app
+from dslp_tui.model import IssueDraft
+from dslp_tui.process import render_body, template
 from dslp_tui.screens.detail import DetailPane
+from dslp_tui.sources.local import LocalTracker
 
 from board_driver import labels, move_to, settle, tree
 
@@ -132,3 +135,50 @@ async def test_the_detail_pane_says_how_much_is_below_and_scrolls(demo: Path) ->
         await pilot.press("end")
         await pilot.pause()
         assert pane.border_subtitle == ""
+
+
+LONG_TITLE = "Customer lifetime value by cohort"  # 33 cells: fits a row at 120 columns, not at 80
+
+
+def _file_long_title(demo: Path) -> None:
+    LocalTracker.for_git_dir(demo / ".git").create_issue(
+        IssueDraft(template="explore", title=LONG_TITLE, parent=1),
+        labels=("Explore",),
+        body=render_body(template("explore"), {}),
+    )
+
+
+def _row_of(app, title_start: str) -> str:
+    return next(line for line in labels(app) if title_start in line)
+
+
+async def test_a_title_takes_the_room_its_row_has_at_120_columns(demo: Path) -> None:
+    _file_long_title(demo)
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        row = _row_of(app, "Customer lifetime")
+        assert LONG_TITLE in row and "…" not in row, row
+        # The columns still line up: every row's state starts in one column.
+        rows = [line for line in labels(app) if line.startswith("#") and " Ask " not in line]
+        starts = {line.index(mark) for line in rows for mark in ("○ open", "● open", "✓ closed") if mark in line}
+        assert len(starts) == 1, rows
+
+
+async def test_a_title_too_long_for_its_row_is_cut_with_an_ellipsis_at_80_columns(demo: Path) -> None:
+    _file_long_title(demo)
+    app = build_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        row = _row_of(app, "Customer lifetime")
+        assert LONG_TITLE not in row and "Customer lifetime" in row and "…  ○ open" in row, row
+
+
+async def test_ascii_mode_cuts_a_title_with_three_dots(demo: Path) -> None:
+    _file_long_title(demo)
+    app = build_app(demo, ascii_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = "\n".join("".join(s.text for s in strip) for strip in app.screen._compositor.render_strips())
+        line = next(text for text in screen.splitlines() if "Customer lifetime" in text)
+        assert "..." in line and LONG_TITLE not in line and "…" not in screen, line
