@@ -573,9 +573,10 @@ class BoardScreen(Screen[None]):
         if row is None:
             return
         self._comments[number] = ((row.issue.updated_at, row.issue.comments), comments)
-        if self._shown == number and self._detail_key is not None:
+        panes = self.query(DetailPane)  # none while the app shuts down (a read may finish then)
+        if self._shown == number and self._detail_key is not None and panes:
             self._detail_key = (*self._detail_key[:3], comments)
-            self.query_one(DetailPane).show(comments=_comments_view(comments))
+            panes.first().show(comments=_comments_view(comments))
 
     def forget_comments(self, number: int) -> None:
         """Issue ``number`` has a new comment: read them again when it is shown next."""
