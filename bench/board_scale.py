@@ -29,6 +29,9 @@ Generates a repository in a temporary directory, then measures:
      in ``press``, once in ``pause``), so this has a floor of ~60 ms whatever the app does,
      and it lets the detail pane's 60 ms debounce expire and render inside every
      measurement; the floor is measured on an unbound key.
+* bytes to the terminal per cursor move (what an SSH link carries): the real ``dslp-tui`` on
+  the demo in a pseudo-terminal at 120x40, j/k one at a time, bytes from the key until the
+  terminal is quiet, against a bare Textual Tree app doing the same (``bench/pty_bytes.py``);
 * first paint with the real driver in a pseudo-terminal: process start -> the first Ask's
   title on the terminal (the method of ``bench/startup.py``), both for a first start (a new,
   empty ``XDG_CACHE_HOME`` per run) and a later one (a cache primed by an earlier run, so the
@@ -42,7 +45,7 @@ forked along it with 1-12 commits each (60 merged back), pushed to a bare ``orig
 upstreams; some are then ahead of or behind their upstream, some exist only on the remote,
 some lost their upstream, some were never pushed.
 
-    python bench/board_scale.py [--presses 240] [--pilot-presses 40] [--pty-runs 3] [--keep DIR] [--gc-freeze]
+    python bench/board_scale.py [--presses 240] [--pilot-presses 40] [--pty-runs 3] [--byte-moves 40] [--keep DIR] [--gc-freeze]
 """
 
 from __future__ import annotations
@@ -63,7 +66,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TARGETS = {"keystroke_p95_ms": 50.0, "peak_rss_mb": 200.0, "git_processes": 5}
+sys.path.insert(0, str(Path(__file__).parent))
+import pty_bytes  # noqa: E402
+
+TARGETS = {"keystroke_p95_ms": 50.0, "peak_rss_mb": 200.0, "git_processes": 5, "bytes_per_move_p95_kb": 8.0}
 SIZE = (120, 40)
 N_ISSUES, N_ASKS, N_UNLINKED, N_BRANCHES, MAIN_COMMITS = 2000, 150, 100, 300, 400
 START = 1767225600.0  # 2026-01-01 00:00 UTC
@@ -772,6 +778,9 @@ def main() -> int:
         "--pilot-presses", type=int, default=40, help="j/k keystrokes to time through Pilot, secondary (default 40)"
     )
     parser.add_argument("--pty-runs", type=int, default=3, help="real-driver first-paint runs (0: skip)")
+    parser.add_argument(
+        "--byte-moves", type=int, default=40, help="cursor moves whose bytes are counted in a pty (0: skip)"
+    )
     parser.add_argument("--keep", type=Path, help="generate into this (new) directory and keep it")
     parser.add_argument(
         "--gc-freeze", action="store_true", help="what-if: gc.freeze() once the board is shown (not what the app does)"
@@ -810,6 +819,7 @@ def main() -> int:
         cold_home.mkdir()
         app = run_app_child(root, options.presses, options.pilot_presses, options.gc_freeze, cold_home)
         pty = run_pty(root, plan.first_ask_title, options.pty_runs, base) if options.pty_runs else None
+        moves = pty_bytes.measure(options.byte_moves) if options.byte_moves else None
 
     snapshot_ms = statistics.median(data["snapshot_s"]) * 1000
     print("\n== branch states (GitSource.snapshot)")
@@ -920,6 +930,11 @@ def main() -> int:
                 f"peak RSS {figures['peak_rss_mb']:.0f} MB"
             )
         line("peak RSS (real driver, cold)", pty["cold"]["peak_rss_mb"], "MB", TARGETS["peak_rss_mb"])
+    if moves:
+        print(f"\n== bytes to the terminal per cursor move, demo, real driver in a pty ({SIZE[0]}x{SIZE[1]})")
+        line("p95 per j/k, dslp-tui", pty_bytes.p95_kb(moves["dslp"]), "KB", TARGETS["bytes_per_move_p95_kb"])
+        print(f"      dslp-tui: {pty_bytes.summary(moves['dslp'])}")
+        print(f"      bare Textual Tree app (arrows): {pty_bytes.summary(moves['bare'])}")
     print(f"\nbenchmark took {time.perf_counter() - started:.0f}s")
     return 0
 

@@ -9,7 +9,10 @@ without the CLI and these helpers without the screens.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from rich.cells import cell_len
 
 from dslp_tui.board import Board, Group, Row
 from dslp_tui.model import Branch, Comment, Run
@@ -32,6 +35,7 @@ class Glyphs:
     branch: str
     ahead: str
     behind: str
+    ellipsis: str = "…"  # where a title is cut
 
     @property
     def closed_status(self) -> str:
@@ -40,7 +44,7 @@ class Glyphs:
 
 
 UNICODE = Glyphs("○", "●", "✓", "★", "✗", "‖", "⊘", "⎇", "↑", "↓")
-ASCII = Glyphs("o", "@", "v", "*", "x", "=", "!", "br", "+", "-")
+ASCII = Glyphs("o", "@", "v", "*", "x", "=", "!", "br", "+", "-", "...")
 
 LEGEND: tuple[tuple[str, str], ...] = (
     ("open", "open, no branch yet"),
@@ -160,34 +164,66 @@ def pull_summary(row: Row) -> str:
     return f"PR#{pull.number} {pull.state}" if pull else ""
 
 
+@dataclass(frozen=True)
+class Columns:
+    """How wide a row's state, branch and pull-request columns are (the title takes the rest)."""
+
+    state: int = STATE_WIDTH
+    branch: int = BRANCH_WIDTH
+    pull: int = PULL_WIDTH
+
+
+def row_columns(row: Row, glyphs: Glyphs) -> Columns:
+    """The narrowest columns that hold this row's state, branch and pull request."""
+    widths = (cell_len(state_segment(row, glyphs)[0]), cell_len(one_line(branch_summary(row, glyphs))))
+    pull = cell_len(pull_summary(row))
+    return Columns(
+        min(STATE_WIDTH, widths[0] + 1), min(BRANCH_WIDTH, widths[1] + 1 if widths[1] else 0), min(PULL_WIDTH, pull + 1)
+    )
+
+
+def widest(columns: Iterable[Columns]) -> Columns:
+    """Columns that hold every row's: the rows shown together line up, and the title gets the rest."""
+    state = branch = pull = 0
+    for c in columns:
+        state, branch, pull = max(state, c.state), max(branch, c.branch), max(pull, c.pull)
+    return Columns(state, branch, pull)
+
+
 def row_segments(
     row: Row,
     glyphs: Glyphs,
     width: int,
     pulls: bool = False,
     runs: dict[int, RunSummary] | None = None,
+    columns: Columns = Columns(),
 ) -> list[tuple[str, str]]:
     """A board row fitted to ``width`` cells as (text, style name); the title gives way first.
 
     Text is already cleaned of escape sequences; the state, branch and (with ``pulls``) pull
-    request columns line up. With ``runs`` (the summaries, once runs are read) and room for
-    it, a last column gives Experiment and Model rows their best value and run count.
+    request columns line up, ``columns`` wide (the board fits them to the rows it shows, so
+    the title gets the room they leave). With ``runs`` (the summaries, once runs are read) and
+    room for it, a last column gives Experiment and Model rows their best value and run count.
     """
     issue = row.issue
     state, state_style = state_segment(row, glyphs)
     label = f"#{issue.number} "
-    room = width - len(label) - 2 - STATE_WIDTH - BRANCH_WIDTH - (PULL_WIDTH if pulls else 0)
+    state_width, branch_width, pull_width = columns.state, columns.branch, columns.pull
+    room = width - len(label) - 2 - state_width - branch_width - (pull_width if pulls else 0)
     metrics = runs is not None and room - METRIC_WIDTH >= METRIC_MIN_TITLE
     title_width = max(8, room - (METRIC_WIDTH if metrics else 0))
     segments = [
         (label, "number"),
-        (fit(one_line(issue.title), title_width), "title.closed" if issue.state == "closed" else "title"),
-        ("  " + fit(state, STATE_WIDTH), state_style),
-        (fit(one_line(branch_summary(row, glyphs)), BRANCH_WIDTH), "branch"),
+        (
+            fit(one_line(issue.title), title_width, glyphs.ellipsis),
+            "title.closed" if issue.state == "closed" else "title",
+        ),
+        ("  " + fit(state, state_width), state_style),
+        (fit(one_line(branch_summary(row, glyphs)), branch_width), "branch"),
     ]
     if pulls:
         pull = row.pull
-        segments.append((fit(pull_summary(row), PULL_WIDTH), f"pull.{pull.state}" if pull else "dim"))
+        segments.append((fit(pull_summary(row), pull_width), f"pull.{pull.state}" if pull else "dim"))
     if metrics and runs is not None:
         summary = runs.get(row.number) if issue.kind in RUN_KINDS else None
         segments.append((fit(metric_summary(summary), METRIC_WIDTH), "metric"))
@@ -215,7 +251,7 @@ def ask_segments(
     segments = [
         (label, "number"),
         ("Ask ", "kind"),
-        (fit(title, title_width), "title.closed" if ask.issue.state == "closed" else "title"),
+        (fit(title, title_width, glyphs.ellipsis), "title.closed" if ask.issue.state == "closed" else "title"),
         ("  " + fit(state, STATE_WIDTH), style),
         (summary, "dim"),
     ]

@@ -52,25 +52,27 @@ def cell_len(text: str) -> int:
     return sum(_cells(c) for c in text)
 
 
-def fit(text: str, width: int) -> str:
-    """``text`` cut to ``width`` cells with an ellipsis, or padded to exactly ``width``.
+def fit(text: str, width: int, ellipsis: str = "…") -> str:
+    """``text`` cut to ``width`` cells with an ellipsis (``...`` for ASCII terminals), or padded
+    to exactly ``width``.
 
     Titles are truncated, never wrapped, so every row keeps its columns.
     """
     if width <= 0:
         return ""
+    mark = min(len(ellipsis), width)
     if text.isascii():
-        return text + " " * (width - len(text)) if len(text) <= width else text[: width - 1] + "…"
+        return text + " " * (width - len(text)) if len(text) <= width else text[: width - mark] + ellipsis[:mark]
     if cell_len(text) <= width:
         return text + " " * (width - cell_len(text))
     out, used = [], 0
     for char in text:
         size = _cells(char)
-        if used + size > width - 1:
+        if used + size > width - mark:
             break
         out.append(char)
         used += size
-    return "".join(out) + "…" + " " * (width - 1 - used)
+    return "".join(out) + ellipsis[:mark] + " " * (width - mark - used)
 
 
 # --- terminals that cannot show Unicode ----------------------------------------------------

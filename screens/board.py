@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
@@ -28,8 +28,19 @@ from textual.widgets.tree import TreeNode
 
 from dslp_tui.board import Board, Group, Row
 from dslp_tui.model import Comment
-from dslp_tui.present import ASCII, UNICODE, ask_segments, comment_lines, detail_lines, row_segments
+from dslp_tui.present import (
+    ASCII,
+    UNICODE,
+    Columns,
+    ask_segments,
+    comment_lines,
+    detail_lines,
+    row_columns,
+    row_segments,
+    widest,
+)
 from dslp_tui.rollup import RunSummary
+from dslp_tui.screens.detail import DetailPane
 from dslp_tui.screens.host import BoardHost, NodeData
 from dslp_tui.screens.render import Facts, plain, to_text
 from dslp_tui.screens.status_bar import StatusBar, StatusInfo
@@ -134,6 +145,17 @@ class BoardTree(Tree[NodeData]):
             label = Text.assemble((" " * cell_len(self.ICON_NODE), base_style), label)
         return label
 
+    def _refresh_node(self, node: TreeNode[NodeData]) -> None:
+        """Repaint the node's own line only, not the lines under it as ``Tree`` does.
+
+        ``Tree`` colours the guides under a selected top-level line; the board draws them like
+        any other guides (styles.tcss), so moving off an Ask changes one line, and one line is
+        what goes to the terminal (over SSH, every repainted line costs bytes).
+        """
+        line = node._line
+        if self.scroll_offset.y <= line < self.scroll_offset.y + self.size.height:
+            self._refresh_line(line)
+
     def action_expand(self) -> None:
         node = self.cursor_node
         if node is not None and node.allow_expand:
@@ -147,6 +169,16 @@ class BoardTree(Tree[NodeData]):
             node.collapse()
         elif node.parent is not None and node.parent is not self.root:
             self.move_cursor(node.parent)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A tree line to show: its label, what it stands for, whether it is expanded and can be."""
+
+    label: Text
+    data: NodeData
+    expand: bool = False
+    allow_expand: bool = True
 
 
 # The footer shows keys in binding order and cuts what does not fit: help and quit come first.
@@ -181,7 +213,12 @@ class BoardScreen(Screen[None]):
         self._labels: dict[tuple, tuple[Row, Text]] = {}
         self._old_labels: dict[tuple, tuple[Row, Text]] = {}
         self._filtered = False
+        self._columns = Columns()  # the state, branch and PR columns, fitted to the rows shown
+        self._row_widths: dict[int, tuple[Row, Columns]] = {}  # each row's own, by id(row)
+        self._old_row_widths: dict[int, tuple[Row, Columns]] = {}
         self.detail_source = ""  # the Markdown the detail pane shows (cleaned of escapes)
+        # What the detail pane shows: (issue, fact lines, body, comments); the same again repaints nothing.
+        self._detail_key: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -189,10 +226,7 @@ class BoardScreen(Screen[None]):
             with Vertical(id="board-pane"):
                 yield BoardTree(Text("Board"), id="board")
                 yield Input(placeholder="filter: text  kind:experiment  label:failed  state:open", id="filter")
-            with VerticalScroll(id="detail-pane"):
-                yield Static(id="detail-facts")
-                yield Static(id="detail-body")
-                yield Static(id="detail-comments")
+            yield DetailPane(id="detail-pane")
         yield Static(
             f"This terminal is too small; dslp-tui needs at least {TOO_SMALL[0]}×{TOO_SMALL[1]}.", id="too-small"
         )
@@ -241,13 +275,14 @@ class BoardScreen(Screen[None]):
         self._groups = {}
         self._kinds = {}
         self._old_labels, self._labels = self._labels, {}
+        self._columns = self._fit_columns(board)
+        cursor = tree.cursor_node
         with self.app.batch_update():
-            # Removed first, the old nodes are unlinked from one another and freed at once;
-            # clear() alone leaves parent <-> child cycles for the garbage collector to find.
-            tree.root.remove_children()
-            tree.clear()
-            for group in board.groups:
-                self._add_group(tree.root, group, width)
+            # In place: lines still shown keep their nodes (a filter or h changes only what it
+            # hides or shows), so a redraw costs what changed, not the whole board.
+            self._sync_groups(tree.root, board.groups, width)
+        if cursor is not None and self._find(tree.root, cursor.data.key if cursor.data else "") is not cursor:
+            tree.cursor_line = -1  # its line is gone: nowhere until the selection below lands
         tree.border_subtitle = f"{board.count()} of {board.total}" if board.count() != board.total else ""
         target = self._find(tree.root, selected) if selected else None
         if target is None and tree.root.children:
@@ -322,38 +357,94 @@ class BoardScreen(Screen[None]):
         else:
             self._expanded.discard(data.key)
 
-    def _add_group(self, parent: TreeNode[NodeData], group: Group, width: int) -> None:
-        """Add a group's line; its children are added only once it is expanded (big boards)."""
-        if group.ask:
-            label = self._ask_label(group, width)
-            data = NodeData(group.key, group.ask.number, group.ask.number)
-        else:
-            label = plain(f"Not linked to an Ask ({len(group.rows())})", "dim")
-            data = NodeData(group.key)
-        # Expanded as it is added, not by node.expand(): that posts a NodeExpanded message per
-        # node, hundreds on a filtered board, all no-ops for _remember_expansion.
-        expand = bool(group.children) and self._is_expanded(group.key)
-        node = parent.add(label, data, expand=expand, allow_expand=bool(group.children))
-        self._groups[group.key] = group
-        if expand:
-            self._fill_group(node, group, width)
+    def _sync(self, parent: TreeNode[NodeData], wanted: list[Line]) -> list[TreeNode[NodeData]]:
+        """Make ``parent``'s children the ``wanted`` lines, in order, reusing the node of every
+        line that is still shown (its label replaced only when it reads differently)."""
+        keys = {line.data.key for line in wanted}
+        kept: dict[str, TreeNode[NodeData]] = {}
+        for child in list(parent.children):
+            key = child.data.key if child.data else ""
+            if key in keys and key not in kept:
+                kept[key] = child
+            else:
+                child.remove()
+        order = [line.data.key for line in wanted if line.data.key in kept]
+        if [child.data.key for child in parent.children if child.data] != order:  # sorted anew: start over
+            parent.remove_children()
+            kept = {}
+        nodes = []
+        for index, line in enumerate(wanted):
+            node = kept.get(line.data.key)
+            if node is None:
+                # Expanded as it is added, not by node.expand(): that posts a NodeExpanded message
+                # per node, hundreds on a filtered board, all no-ops for _remember_expansion.
+                node = parent.add(
+                    line.label, line.data, before=index, expand=line.expand, allow_expand=line.allow_expand
+                )
+            else:
+                if node.label != line.label:
+                    node.set_label(line.label)
+                node.data = line.data
+                if node.allow_expand != line.allow_expand or node.is_expanded != line.expand:
+                    node.allow_expand = line.allow_expand
+                    node._expanded = line.expand  # quietly, as add(expand=) does
+                    node.tree._invalidate()
+            nodes.append(node)
+        return nodes
+
+    def _sync_groups(self, root: TreeNode[NodeData], groups: tuple[Group, ...], width: int) -> None:
+        """Each group's line; its children only once it is expanded (big boards)."""
+        wanted = []
+        for group in groups:
+            if group.ask:
+                label = self._ask_label(group, width)
+                data = NodeData(group.key, group.ask.number, group.ask.number)
+            else:
+                label = plain(f"Not linked to an Ask ({len(group.rows())})", "dim")
+                data = NodeData(group.key)
+            expand = bool(group.children) and self._is_expanded(group.key)
+            wanted.append(Line(label, data, expand, bool(group.children)))
+        for node, group in zip(self._sync(root, wanted), groups, strict=True):
+            self._groups[group.key] = group
+            if node.is_expanded:
+                self._fill_group(node, group, width)
+            elif node.children:
+                node.remove_children()  # filled again when it is expanded
 
     def _fill_group(self, node: TreeNode[NodeData], group: Group, width: int) -> None:
         ask = group.ask.number if group.ask else None
-        for kind, rows in group.children.items():
-            kind_key = f"{group.key}/{kind}"
-            expand = self._is_expanded(kind_key)
-            kind_node = node.add(
-                plain(kind.value if kind else "Other", "kind"), NodeData(kind_key, None, ask), expand=expand
-            )
-            self._kinds[kind_key] = (rows, ask)
-            if expand:
+        wanted = [
+            Line(plain(kind.value if kind else "Other", "kind"), NodeData(f"{group.key}/{kind}", None, ask), expand)
+            for kind in group.children
+            for expand in (self._is_expanded(f"{group.key}/{kind}"),)
+        ]
+        for kind_node, (kind, rows) in zip(self._sync(node, wanted), group.children.items(), strict=True):
+            self._kinds[f"{group.key}/{kind}"] = (rows, ask)
+            if kind_node.is_expanded:
                 self._fill_kind(kind_node, rows, ask, width)
+            elif kind_node.children:
+                kind_node.remove_children()
 
     def _fill_kind(self, node: TreeNode[NodeData], rows: tuple[Row, ...], ask: int | None, width: int) -> None:
         pulls = self.board.has_pulls if self.board else False
-        for row in rows:
-            node.add_leaf(self._row_label(row, width - 2, pulls), NodeData(f"issue-{row.number}", row.number, ask))
+        wanted = [
+            Line(self._row_label(row, width - 2, pulls), NodeData(f"issue-{row.number}", row.number, ask), False, False)
+            for row in rows
+        ]
+        self._sync(node, wanted)
+
+    def _fit_columns(self, board: Board) -> Columns:
+        """The columns every row shown fits in (each row's measured once per snapshot)."""
+        # Kept for the rows of the last two redraws, as the labels are: h twice measures nothing.
+        known, older = self._row_widths, self._old_row_widths
+        self._old_row_widths, self._row_widths = known, {}
+        for group in board.groups:
+            for row in group.rows():
+                hit = known.get(id(row)) or older.get(id(row))
+                if hit is None or hit[0] is not row:
+                    hit = (row, row_columns(row, self.glyphs))
+                self._row_widths[id(row)] = hit
+        return widest(hit[1] for hit in self._row_widths.values())
 
     def _cached_label(self, key: tuple[object, ...], row: Row, make: Callable[[], Text]) -> Text:
         hit = self._labels.get(key) or self._old_labels.get(key)
@@ -363,11 +454,11 @@ class BoardScreen(Screen[None]):
         return hit[1]
 
     def _row_label(self, row: Row, width: int, pulls: bool) -> Text:
-        runs = self.runs
+        runs, columns = self.runs, self._columns
         return self._cached_label(
-            ("row", id(row), width, pulls, id(runs)),
+            ("row", id(row), width, pulls, id(runs), columns),
             row,
-            lambda: to_text(row_segments(row, self.glyphs, width, pulls, runs)),
+            lambda: to_text(row_segments(row, self.glyphs, width, pulls, runs, columns)),
         )
 
     def _ask_label(self, group: Group, width: int) -> Text:
@@ -436,44 +527,45 @@ class BoardScreen(Screen[None]):
         self._detail_timer = self.set_timer(0.06, lambda: self._show_detail(data))
 
     def _show_detail(self, data: NodeData | None) -> None:
-        facts = self.query_one("#detail-facts", Static)
-        body = self.query_one("#detail-body", Static)
+        pane = self.query_one(DetailPane)
         row = self.board.row(data.number) if (self.board and data and data.number is not None) else None
         if row is None or self.board is None:
-            self.query_one("#detail-pane").border_title = "Details"
-            facts.update(plain(self._empty_hint(data), "dim"))
+            pane.set_title("Details")
             self.detail_source = ""
-            body.update("")
-            self._shown = None
-            self.query_one("#detail-comments", Static).update("")
+            self._shown = self._detail_key = None
+            pane.show(plain(self._empty_hint(data), "dim"), Text(""), Text(""), top=True)
             return
         next_branch = self.host.branch_name_for(row.issue) if not row.branches else None
         summary = self.runs.get(row.number) if self.runs is not None else None
         lines = detail_lines(row, self.board, self.glyphs, next_branch, summary)
-        facts.update(Facts(lines))
-        # Rich's Markdown renders into one widget: fast even for an Ask listing hundreds of
-        # children (Textual's Markdown widget builds a widget per block). No hyperlinks:
-        # links in other people's text are shown, not made clickable.
-        self.detail_source = clean(row.issue.body)
-        # Imported here, not at the top: markdown-it and Rich's Markdown take ~40 ms to import,
-        # which the first paint of the board need not wait for.
+        source = clean(row.issue.body)
+        comments = self._comments_for(row)
+        key = (row.number, lines, source, comments)
+        if key == self._detail_key:  # the same issue showing the same facts: nothing to repaint
+            return
+        self._detail_key = key
+        self.detail_source = source
+        # Rich's Markdown renders into the pane's lines: fast even for an Ask listing hundreds
+        # of children (Textual's Markdown widget builds a widget per block). No hyperlinks:
+        # links in other people's text are shown, not made clickable. Imported here, not at
+        # the top: markdown-it and Rich's Markdown take ~40 ms to import, which the first
+        # paint of the board need not wait for.
         from rich.markdown import Markdown as RichMarkdown
 
-        body.update(RichMarkdown(self.detail_source, hyperlinks=False))
-        self.query_one("#detail-pane").border_title = f"#{row.number}"
+        pane.set_title(f"#{row.number}")
+        new_issue = self._shown != row.number
         self._shown = row.number
-        self._paint_comments(row)
+        pane.show(Facts(lines), RichMarkdown(source, hyperlinks=False), _comments_view(comments), top=new_issue)
 
     # --- comments: read lazily, for the selected issue only -----------------------------------
 
-    def _paint_comments(self, row: Row) -> None:
-        """Show the row's comments if they were read for the issue as it is now; else ask for them."""
+    def _comments_for(self, row: Row) -> list[Comment] | str | None:
+        """The row's comments if they were read for the issue as it is now; else None (and ask for them)."""
         known = self._comments.get(row.number)
         if known is None or known[0] != (row.issue.updated_at, row.issue.comments):
-            self.query_one("#detail-comments", Static).update(plain("Comments: loading…", "dim"))
             self.host.load_comments(row.number)
-            return
-        self.query_one("#detail-comments", Static).update(_comments_view(known[1]))
+            return None
+        return known[1]
 
     def show_comments(self, number: int, comments: list[Comment] | str) -> None:
         """Comments read for issue ``number`` (or why they could not be: one line)."""
@@ -481,8 +573,10 @@ class BoardScreen(Screen[None]):
         if row is None:
             return
         self._comments[number] = ((row.issue.updated_at, row.issue.comments), comments)
-        if self._shown == number:
-            self.query_one("#detail-comments", Static).update(_comments_view(comments))
+        panes = self.query(DetailPane)  # none while the app shuts down (a read may finish then)
+        if self._shown == number and self._detail_key is not None and panes:
+            self._detail_key = (*self._detail_key[:3], comments)
+            panes.first().show(comments=_comments_view(comments))
 
     def forget_comments(self, number: int) -> None:
         """Issue ``number`` has a new comment: read them again when it is shown next."""
@@ -594,8 +688,10 @@ class BoardScreen(Screen[None]):
             self.query_one(BoardTree).focus()
 
 
-def _comments_view(comments: list[Comment] | str) -> RenderableType:
+def _comments_view(comments: list[Comment] | str | None) -> RenderableType:
     """Each comment's author and time, then its body as Markdown (links not clickable), newest last."""
+    if comments is None:
+        return plain("Comments: loading…", "dim")
     if isinstance(comments, str):
         return plain(f"Comments not loaded: {comments}", "warning")
     if not comments:

@@ -6,6 +6,7 @@ from textual.app import App
 from textual.widgets import Static
 
 from dslp_tui.screens.board import BoardTree
+from dslp_tui.screens.detail import DetailPane
 
 
 async def settle(pilot) -> None:
@@ -42,6 +43,16 @@ def shown(widget) -> str:
     """What ``widget`` draws, line by line (trailing spaces removed): its text as on screen."""
     strips = widget.render_lines(widget.size.region)
     return "\n".join("".join(segment.text for segment in strip).rstrip() for strip in strips)
+
+
+def detail_part(app: App, part: str = "facts", width: int | None = None) -> str:
+    """One part of the detail pane (``facts``, ``body``, ``comments``) as drawn at the pane's width
+    (or at ``width``)."""
+    pane = app.screen.query_one(DetailPane)
+    console = app.console
+    options = console.options.update_width(width or pane.text_width)
+    lines = console.render_lines(getattr(pane, part), options, pad=False)
+    return "\n".join("".join(segment.text for segment in line).rstrip() for line in lines)
 
 
 def move_to(app: App, key: str) -> None:

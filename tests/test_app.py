@@ -19,7 +19,7 @@ from dslp_tui.screens.issue_form import IssueForm
 from dslp_tui.screens.pickers import Picker
 from dslp_tui.sources.local import LocalTracker
 
-from board_driver import labels, move_to, settle, shown, tree
+from board_driver import detail_part, labels, move_to, settle, tree
 
 SIZE = (120, 40)
 
@@ -61,7 +61,7 @@ async def test_navigation_and_detail_pane(demo: Path) -> None:
         await pilot.press("j", "j")
         await settle(pilot)
         assert tree(app).cursor_node.data.key == "issue-2"
-        facts = shown(app.screen.query_one("#detail-facts", Static))
+        facts = detail_part(app)
         assert "#2 Data" in facts and "Get CRM Dataset" in facts and "data/2-get-crm-dataset" in facts
         assert "Ask      #1 Reduce customer churn" in facts
         assert "Dataset Description" in app.screen.detail_source
@@ -379,7 +379,7 @@ async def test_branch_key_creates_checks_out_and_pushes(demo: Path) -> None:
         await settle(pilot)
         move_to(app, "issue-10")
         await settle(pilot)
-        facts = shown(app.screen.query_one("#detail-facts", Static))
+        facts = detail_part(app)
         assert "bcreatesexplore/10-seasonality-in-weekly-orders" in "".join(facts.split())  # as wrapped
         await pilot.press("b")
         await settle(pilot)
@@ -551,7 +551,7 @@ async def test_outside_text_is_never_markup_or_escapes(demo: Path) -> None:
         assert "link" in joined and "red and clip" in joined
         move_to(app, "issue-13")
         await settle(pilot)
-        facts = shown(app.screen.query_one("#detail-facts", Static))
+        facts = detail_part(app)
         assert "[blink]lbl" in "".join(facts.split())  # as wrapped
         assert "\x1b" not in app.screen.detail_source and "[@click=app.quit]body" in app.screen.detail_source
         # Click the hostile title itself (markup would make "[@click=app.quit]Click me" an action).

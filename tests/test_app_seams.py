@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_app import git
-from textual.widgets import Static, TextArea
+from textual.widgets import TextArea
 
 from dslp_tui import workspace as workspace_module
 from dslp_tui.app import build_app
@@ -21,22 +21,18 @@ from dslp_tui.screens.issue_form import IssueForm
 from dslp_tui.sources.local import LocalTracker
 from dslp_tui.workspace import Workspace
 
-from board_driver import labels, move_to, settle, shown, status, tree
+from board_driver import detail_part, labels, move_to, settle, status, tree
 
 SIZE = (120, 40)
 
 
 def facts(app) -> str:
     """The detail pane's facts as drawn (values wrap under their value column)."""
-    return shown(app.screen.query_one("#detail-facts", Static))
+    return detail_part(app)
 
 
 def comments(app) -> str:
-    from rich.console import Console
-
-    console = Console(width=100, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
-    console.print(app.screen.query_one("#detail-comments", Static).content)
-    return console.export_text()
+    return detail_part(app, "comments", 100)
 
 
 def tracker(repo: Path) -> LocalTracker:

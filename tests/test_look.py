@@ -12,10 +12,11 @@ from textual.widgets import Static
 
 from dslp_tui.app import build_app
 from dslp_tui.board import Filter
+from dslp_tui.screens.detail import DetailPane
 from dslp_tui.screens.render import LABEL_WIDTH, hanging_lines
 from dslp_tui.text import to_ascii, wants_ascii
 
-from board_driver import labels, move_to, settle, shown, tree
+from board_driver import detail_part, labels, move_to, settle, shown, tree
 
 # Every screen the board opens: (keys from the board, what it is). Escape goes back each time.
 SCREENS = [
@@ -281,7 +282,7 @@ async def test_detail_lines_wrap_under_their_value_not_at_column_0(demo: Path) -
     app = build_app(demo)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)  # the cursor on Ask #1: its children are listed under "Children"
-        facts = shown(app.screen.query_one("#detail-facts", Static)).splitlines()
+        facts = detail_part(app).splitlines()
         child = next(i for i, line in enumerate(facts) if "#3 Data Create churn" in line)
         assert facts[child].startswith(" " * 9 + "#3 Data"), facts[child]
         assert facts[child + 1].startswith(" " * 9) and facts[child + 1].strip(), facts  # wrapped, indented
@@ -294,7 +295,7 @@ async def test_a_branch_name_too_long_for_the_value_column_gets_a_line_of_its_ow
         await settle(pilot)
         await pilot.press("j", "j", "j", "j", "j", "j", "j")  # #5: experiment/5-gradient-boosting-baseline
         await settle(pilot)
-        facts = shown(app.screen.query_one("#detail-facts", Static)).splitlines()
+        facts = detail_part(app).splitlines()
         name = next(i for i, line in enumerate(facts) if line.strip() == "experiment/5-gradient-boosting-baseline")
         assert facts[name - 1] == "Branch", facts  # the label above it, the name whole and as far right as fits
         # The facts under it wrap under their value, whole: nothing is cut off.
@@ -312,16 +313,16 @@ async def test_an_upstream_too_long_for_the_value_column_is_never_split_at_80x24
         await settle(pilot)
         move_to(app, "issue-7")
         await settle(pilot)
-        pane = app.screen.query_one("#detail-facts", Static)
-        facts = shown(pane).splitlines()
+        width = app.screen.query_one(DetailPane).text_width
+        facts = detail_part(app).splitlines()
         upstream = f"origin/{long_name}"
-        assert len(upstream) + LABEL_WIDTH > pane.size.width >= len(upstream), pane.size  # must wrap, fits alone
+        assert len(upstream) + LABEL_WIDTH > width >= len(upstream), width  # must wrap, fits alone
         assert any(line.strip() == upstream for line in facts), facts  # whole, on a line of its own
         assert any(line.strip() == long_name for line in facts), facts
         branch = next(i for i, line in enumerate(facts) if line.startswith("Branch"))
         for line in facts[branch:]:  # every wrapped line indented under the labels, none cut at the edge
             assert line[:1] == " " or line.split()[0] in ("Branch", "Runs"), facts
-            assert len(line) <= pane.size.width
+            assert len(line) <= width
 
 
 def test_hanging_lines_wrap_at_spaces_and_fold_only_what_is_wider_than_the_pane() -> None:

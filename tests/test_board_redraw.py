@@ -1,0 +1,184 @@
+"""A redraw costs what changed: the tree is updated in place, the detail pane repaints only
+what differs (issue #7: keystroke speed and bytes per move over SSH)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from dslp_tui.app import build_app
+from dslp_tui.model import IssueDraft
+from dslp_tui.process import render_body, template
+from dslp_tui.screens.detail import DetailPane
+from dslp_tui.sources.local import LocalTracker
+
+from board_driver import labels, move_to, settle, tree
+
+SIZE = (120, 40)
+
+
+def nodes_by_key(app) -> dict:
+    out = {}
+
+    def walk(node) -> None:
+        for child in node.children:
+            if child.data is not None:
+                out[child.data.key] = child
+            walk(child)
+
+    walk(tree(app).root)
+    return out
+
+
+async def test_a_filter_keeps_the_nodes_of_the_lines_it_still_shows(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = nodes_by_key(app)
+        app.set_filter("churn")
+        await settle(pilot)
+        after = nodes_by_key(app)
+        assert "issue-10" not in after and "issue-3" in after  # the filter applied
+        kept = [key for key in after if key in before]
+        assert kept and all(after[key] is before[key] for key in kept), kept
+        app.set_filter("")
+        await settle(pilot)
+        cleared = nodes_by_key(app)
+        assert "issue-10" in cleared
+        assert all(cleared[key] is after[key] for key in kept)
+
+
+async def test_h_keeps_the_nodes_of_open_issues(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = nodes_by_key(app)
+        await pilot.press("h")
+        await settle(pilot)
+        hidden = nodes_by_key(app)
+        assert "issue-2" in before and "issue-2" not in hidden  # #2 is closed
+        assert hidden["issue-3"] is before["issue-3"] and hidden["ask-1"] is before["ask-1"]
+        await pilot.press("h")
+        await settle(pilot)
+        shown_again = nodes_by_key(app)
+        assert "issue-2" in shown_again and shown_again["issue-3"] is before["issue-3"]
+        assert [line for line in labels(app)] == [node.label.plain for node in _shown_nodes(app)]
+
+
+def _shown_nodes(app) -> list:
+    out = []
+
+    def walk(node) -> None:
+        for child in node.children:
+            out.append(child)
+            if child.is_expanded:
+                walk(child)
+
+    walk(tree(app).root)
+    return out
+
+
+async def test_a_redraw_that_changes_nothing_for_the_selected_issue_repaints_no_detail(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        move_to(app, "issue-5")
+        await settle(pilot)
+        pane = app.screen.query_one(DetailPane)
+        renders = pane.renders
+        repaints: list[tuple] = []
+        original = pane.refresh
+
+        def spy(*regions, **kwargs):
+            repaints.append(regions)
+            return original(*regions, **kwargs)
+
+        pane.refresh = spy
+        await pilot.press("h")  # #5 is open: still shown, still selected, the same facts
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert tree(app).cursor_node.data.key == "issue-5"
+        assert pane.renders == renders and repaints == []
+
+
+async def test_moving_off_an_ask_repaints_two_tree_lines_not_its_subtree(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert tree(app).cursor_node.data.key == "ask-1"
+        board = tree(app)
+        lines: list[int] = []
+        original = board._refresh_line
+
+        def spy(line: int) -> None:
+            lines.append(line)
+            original(line)
+
+        board._refresh_line = spy
+        await pilot.press("j")
+        await settle(pilot)
+        assert sorted(set(lines)) == [0, 1], lines
+
+
+async def test_the_detail_pane_says_how_much_is_below_and_scrolls(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:  # narrow: the pane is short, the Ask is long
+        await settle(pilot)
+        pane = app.screen.query_one(DetailPane)
+        match = re.fullmatch(r"(\d+) more lines", pane.border_subtitle or "")
+        assert match, pane.border_subtitle
+        pane.focus()
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert pane.border_subtitle == f"{int(match.group(1)) - 2} more lines"
+        await pilot.press("end")
+        await pilot.pause()
+        assert pane.border_subtitle == ""
+
+
+LONG_TITLE = "Customer lifetime value by cohort"  # 33 cells: fits a row at 120 columns, not at 80
+
+
+def _file_long_title(demo: Path) -> None:
+    LocalTracker.for_git_dir(demo / ".git").create_issue(
+        IssueDraft(template="explore", title=LONG_TITLE, parent=1),
+        labels=("Explore",),
+        body=render_body(template("explore"), {}),
+    )
+
+
+def _row_of(app, title_start: str) -> str:
+    return next(line for line in labels(app) if title_start in line)
+
+
+async def test_a_title_takes_the_room_its_row_has_at_120_columns(demo: Path) -> None:
+    _file_long_title(demo)
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        row = _row_of(app, "Customer lifetime")
+        assert LONG_TITLE in row and "…" not in row, row
+        # The columns still line up: every row's state starts in one column.
+        rows = [line for line in labels(app) if line.startswith("#") and " Ask " not in line]
+        starts = {line.index(mark) for line in rows for mark in ("○ open", "● open", "✓ closed") if mark in line}
+        assert len(starts) == 1, rows
+
+
+async def test_a_title_too_long_for_its_row_is_cut_with_an_ellipsis_at_80_columns(demo: Path) -> None:
+    _file_long_title(demo)
+    app = build_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        row = _row_of(app, "Customer lifetime")
+        assert LONG_TITLE not in row and "Customer lifetime" in row and "…  ○ open" in row, row
+
+
+async def test_ascii_mode_cuts_a_title_with_three_dots(demo: Path) -> None:
+    _file_long_title(demo)
+    app = build_app(demo, ascii_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = "\n".join("".join(s.text for s in strip) for strip in app.screen._compositor.render_strips())
+        line = next(text for text in screen.splitlines() if "Customer lifetime" in text)
+        assert "..." in line and LONG_TITLE not in line and "…" not in screen, line
