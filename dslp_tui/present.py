@@ -387,18 +387,25 @@ def run_name(run: Run) -> str:
     return one_line(run.name) or run.id[:12]
 
 
+def upstream_name(branch: Branch) -> str:
+    """The upstream as the pane shows it: just the remote when it has the branch's own name
+    (``origin``, not ``origin/experiment/5-a-long-name`` repeated under the name itself)."""
+    upstream = branch.upstream or ""
+    remote, _, name = upstream.partition("/")
+    return remote if name == branch.name and remote else upstream
+
+
 def branch_facts(branch: Branch, board: Board, glyphs: Glyphs) -> str:
     where = " + ".join(w for w, on in (("local", branch.local), ("pushed", branch.remote)) if on)
     parts = [where or "—"]
     if branch.current:
         parts.append("checked out")
     if branch.upstream:
+        upstream = upstream_name(branch)
         if branch.upstream_gone:
-            parts.append(f"{branch.upstream} gone")
+            parts.append(f"{upstream} gone")
         else:
-            parts.append(
-                f"{branch.upstream} {glyphs.ahead}{branch.ahead_upstream} {glyphs.behind}{branch.behind_upstream}"
-            )
+            parts.append(f"{upstream} {glyphs.ahead}{branch.ahead_upstream} {glyphs.behind}{branch.behind_upstream}")
     base = board.repo.base if board.repo else "base"
     if branch.empty:
         parts.append(f"empty: no commits of its own ({base} {glyphs.behind}{branch.behind_base})")

@@ -307,7 +307,10 @@ async def test_a_branch_name_too_long_for_the_value_column_gets_a_line_of_its_ow
 async def test_an_upstream_too_long_for_the_value_column_is_never_split_at_80x24(demo: Path) -> None:
     long_name = "experiment/7-deep-tabular-network-with-entity-embeddings-and-more"
     subprocess.run(["git", "branch", long_name, "main"], cwd=demo, check=True)
-    subprocess.run(["git", "push", "-q", "-u", "origin", long_name], cwd=demo, check=True, capture_output=True)
+    pushed_as = long_name.replace("deep", "wide")  # an upstream of another name is shown whole
+    subprocess.run(
+        ["git", "push", "-q", "-u", "origin", f"{long_name}:{pushed_as}"], cwd=demo, check=True, capture_output=True
+    )
     app = build_app(demo)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -315,7 +318,7 @@ async def test_an_upstream_too_long_for_the_value_column_is_never_split_at_80x24
         await settle(pilot)
         width = app.screen.query_one(DetailPane).text_width
         facts = detail_part(app).splitlines()
-        upstream = f"origin/{long_name}"
+        upstream = f"origin/{pushed_as}"
         assert len(upstream) + LABEL_WIDTH > width >= len(upstream), width  # must wrap, fits alone
         assert any(line.strip() == upstream for line in facts), facts  # whole, on a line of its own
         assert any(line.strip() == long_name for line in facts), facts

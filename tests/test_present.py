@@ -103,3 +103,16 @@ def test_comment_lines_are_oldest_first_with_author_and_time() -> None:
     assert lines[0][0][0] == ("(unknown author)", "dim")
     assert lines[1][0][0] == ("ann", "heading")
     assert lines[1][0][1][0] == " · 1970-01-01 00:33"
+
+
+@pytest.mark.parametrize(
+    ("upstream", "shown"),
+    [
+        ("origin/experiment/5-a-long-name", "origin"),  # its own name: the name is right above it
+        ("origin/experiment/5-other", "origin/experiment/5-other"),  # another name: shown whole
+        ("fork/5-a", "fork/5-a"),
+    ],
+)
+def test_an_upstream_of_the_branchs_own_name_is_shown_as_its_remote(upstream: str, shown: str) -> None:
+    branch = Branch(name="experiment/5-a-long-name", issue=5, kind_key="experiment", local=True, upstream=upstream)
+    assert present.upstream_name(branch) == shown
