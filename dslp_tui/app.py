@@ -5,8 +5,9 @@ group and posts its own message: the tracker (``IssuesLoaded``), git (``Branches
 and the runs (``RunsLoaded``, started once the board is painted: MLflow is slow to import).
 The board shows one snapshot merged from the latest part of each (the cached board fills
 in a part not read yet). Writes run in the ``write`` group, one at a time per tracker.
-Opening the repository (GitPython, PyGithub) waits for the first frame, and for the cached
-board to be painted, so the first frame never waits for a heavy import.
+Opening the repository waits for the first frame, and for the cached board to be painted,
+so the first frame never waits for a heavy import; it reads no GitPython, and git (GitPython,
+~200 ms to import) is read only once a board is on screen: the issues first, branch states after.
 
 The flows behind the keys (forms, pickers, questions) live in ``screens/flows.py``; the
 board screen talks to the app through the typed ``BoardHost`` (``screens/host.py``).
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 LOADS = ("tracker", "git", "runs")  # the sources, each its own worker group
+GIT_WAITS_FOR_BOARD = 2.0  # seconds git waits for the first board before it loads anyway (a slow tracker)
 
 
 # --- messages ---------------------------------------------------------------------------------
@@ -154,6 +156,7 @@ class DslpApp(TypeAheadApp[int]):
         self._countdown: Timer | None = None
         self._joined: tuple[Snapshot, Joined, dict[int, RunSummary] | None] | None = None
         self._first_frame = threading.Event()
+        self._board_shown = threading.Event()  # a board is painted (or the tracker failed): git may load
         self._open_lock = threading.Lock()  # the workspace is opened once, by whichever worker comes first
         self._cache_tried = False
         self._generation: dict[str, int] = {}  # by source: its latest load
@@ -255,6 +258,7 @@ class DslpApp(TypeAheadApp[int]):
         try:
             part = self._open_workspace().load_issues()
         except Exception as error:  # shown to the person (a bug: with its log file), never raised into Textual
+            self._board_shown.set()  # no board to wait for: git goes ahead
             self.post_message(Failed("refresh", error, "tracker"))
             return
         if self._current("tracker", generation):  # else a newer refresh replaced this one
@@ -263,7 +267,11 @@ class DslpApp(TypeAheadApp[int]):
     @work(thread=True, group="git", exit_on_error=False)
     def _load_git(self, generation: int) -> None:
         try:
-            part = self._open_workspace().load_git()
+            workspace = self._open_workspace()
+            # Reading git imports GitPython (~200 ms holding the GIL): after the issues (or the
+            # cached board) are on screen, so branch states fill in and never delay the first board.
+            self._board_shown.wait(GIT_WAITS_FOR_BOARD)
+            part = workspace.load_git()
         except Exception as error:
             self.post_message(Failed("refresh", error, "git"))
             return
@@ -285,12 +293,14 @@ class DslpApp(TypeAheadApp[int]):
         self.cached_at = message.saved_at
         self._merge()
         self.call_after_refresh(message.painted.set)
+        self.call_after_refresh(self._board_shown.set)
 
     def on_issues_loaded(self, message: IssuesLoaded) -> None:
         self._issues = message.part
         for key in [k for k in self._errors if k not in LOADS[1:]]:
             del self._errors[key]  # a fresh board: the failures of earlier loads and writes are history
         self._fresh()
+        self.call_after_refresh(self._board_shown.set)
         self.call_after_refresh(self._settle_garbage)
         self.call_after_refresh(self.release_keys)
 
