@@ -5,9 +5,9 @@ group and posts its own message: the tracker (``IssuesLoaded``), git (``Branches
 and the runs (``RunsLoaded``, started once the board is painted: MLflow is slow to import).
 The board shows one snapshot merged from the latest part of each (the cached board fills
 in a part not read yet). Writes run in the ``write`` group, one at a time per tracker.
-Opening the repository waits for the first frame, and for the cached board to be painted,
-so the first frame never waits for a heavy import; it reads no GitPython, and git (GitPython,
-~200 ms to import) is read only once a board is on screen: the issues first, branch states after.
+The board cached at the last run (one JSON file) is in the first frame itself; opening the
+repository waits for that frame, and reads no GitPython: git (GitPython, ~200 ms to import)
+is read only once a board is on screen, so the issues come first and branch states after.
 
 The flows behind the keys (forms, pickers, questions) live in ``screens/flows.py``; the
 board screen talks to the app through the typed ``BoardHost`` (``screens/host.py``).
@@ -45,6 +45,7 @@ from dslp_tui.rollup import RunSummary, summaries
 from dslp_tui.screens import guards, look
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardAction, BoardScreen
 from dslp_tui.screens.flows import Flows
+from dslp_tui.screens.footer import BoardFooter
 from dslp_tui.screens.host import NodeData
 from dslp_tui.screens.messages import MessageLog
 from dslp_tui.screens.status_bar import StatusInfo
@@ -60,20 +61,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 LOADS = ("tracker", "git", "runs")  # the sources, each its own worker group
+FOOTER_AT_LATEST = 1.0  # seconds after mounting: the footer's keys even if no board came yet
 GIT_WAITS_FOR_BOARD = 2.0  # seconds git waits for the first board before it loads anyway (a slow tracker)
 
 
 # --- messages ---------------------------------------------------------------------------------
-
-
-class CachedBoard(Message):
-    """The board saved at the last run, painted first; ``painted`` is set once it is on screen."""
-
-    def __init__(self, snapshot: Snapshot, saved_at: float, painted: threading.Event) -> None:
-        super().__init__()
-        self.snapshot = snapshot
-        self.saved_at = saved_at
-        self.painted = painted
 
 
 class IssuesLoaded(Message):
@@ -158,7 +150,6 @@ class DslpApp(TypeAheadApp[int]):
         self._first_frame = threading.Event()
         self._board_shown = threading.Event()  # a board is painted (or the tracker failed): git may load
         self._open_lock = threading.Lock()  # the workspace is opened once, by whichever worker comes first
-        self._cache_tried = False
         self._generation: dict[str, int] = {}  # by source: its latest load
         self._write_locks: dict[str, threading.Lock] = {}  # by tracker: its writes one at a time
         self._board_cache = BoardCache.for_config(root, self.config)  # the last board, painted first
@@ -168,8 +159,10 @@ class DslpApp(TypeAheadApp[int]):
     async def on_mount(self) -> None:
         self.board_screen = BoardScreen(self, self.ascii_only)
         await self.push_screen(self.board_screen)
+        self._show_cached_board()
         self._update_status()
         self.call_after_refresh(self._first_frame.set)
+        self.set_timer(FOOTER_AT_LATEST, self._board_painted)  # no board yet (a slow tracker): the keys anyway
         self.refresh_board()
 
     @property
@@ -204,12 +197,11 @@ class DslpApp(TypeAheadApp[int]):
     # --- opening the workspace ------------------------------------------------------------------
 
     def _open_workspace(self) -> Workspace:
-        """The workspace, opened on first use by a worker: after the first frame, and after the
-        cached board (if any) is painted, since the imports it needs hold the GIL a while."""
+        """The workspace, opened on first use by a worker, after the first frame: the imports it
+        needs (the tracker's: SQLite, or PyGithub) hold the GIL a while."""
         with self._open_lock:
             if self.workspace is None:
                 self._first_frame.wait(0.5)
-                self._paint_cached_board()
                 from dslp_tui.workspace import Workspace
 
                 workspace = Workspace.open(self.root, clock=self.clock)
@@ -218,15 +210,22 @@ class DslpApp(TypeAheadApp[int]):
                 self.workspace = workspace
             return self.workspace
 
-    def _paint_cached_board(self) -> None:
-        if self._cache_tried:
-            return
-        self._cache_tried = True
+    def _show_cached_board(self) -> None:
+        """The board saved at the last run, in the first frame: reading it is one JSON file
+        (no GitPython, git or SQLite), cheaper than painting an empty board first."""
         cached = self._board_cache.load()
         if cached is not None:
-            painted = threading.Event()
-            self.post_message(CachedBoard(cached[0], cached[1], painted))
-            painted.wait(0.5)
+            self._cached, self.cached_at = cached
+            self._merge()
+            self.call_after_refresh(self._board_painted)
+
+    def _board_painted(self) -> None:
+        """A board is on screen (or will not be soon): git may be read now, and the footer's
+        keys, held back so the first board comes sooner, are composed."""
+        self._board_shown.set()
+        if self.is_running:
+            for footer in self.board_screen.query(BoardFooter):
+                footer.release()
 
     # --- loading: a worker group per source ------------------------------------------------------
 
@@ -288,19 +287,12 @@ class DslpApp(TypeAheadApp[int]):
         if self._current("runs", generation):
             self.post_message(RunsLoaded(runs))
 
-    def on_cached_board(self, message: CachedBoard) -> None:
-        self._cached = message.snapshot
-        self.cached_at = message.saved_at
-        self._merge()
-        self.call_after_refresh(message.painted.set)
-        self.call_after_refresh(self._board_shown.set)
-
     def on_issues_loaded(self, message: IssuesLoaded) -> None:
         self._issues = message.part
         for key in [k for k in self._errors if k not in LOADS[1:]]:
             del self._errors[key]  # a fresh board: the failures of earlier loads and writes are history
         self._fresh()
-        self.call_after_refresh(self._board_shown.set)
+        self.call_after_refresh(self._board_painted)
         self.call_after_refresh(self._settle_garbage)
         self.call_after_refresh(self.release_keys)
 
@@ -377,6 +369,7 @@ class DslpApp(TypeAheadApp[int]):
         if isinstance(error, RateLimited):
             self._wait_for_rate_limit(error.reset_at)
         self._update_status()
+        self._board_painted()  # nothing more to wait for before the keys and git
         if not shown:  # the tracker and git failing for one reason (no repository): one toast
             self.notify(text, title=f"{what.capitalize()} failed", severity="error", timeout=10)
         self.release_keys()
