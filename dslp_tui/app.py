@@ -41,10 +41,10 @@ from dslp_tui.bugs import describe
 from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.model import Comment, Issue, Run, Snapshot
+from dslp_tui.parts import GitPart, IssuesPart, merge_snapshot
 from dslp_tui.rollup import RunSummary, summaries
 from dslp_tui.screens import guards, look
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardAction, BoardScreen
-from dslp_tui.screens.flows import Flows
 from dslp_tui.screens.footer import BoardFooter
 from dslp_tui.screens.host import NodeData
 from dslp_tui.screens.messages import MessageLog
@@ -52,11 +52,11 @@ from dslp_tui.screens.status_bar import StatusInfo
 from dslp_tui.screens.typeahead import TypeAheadApp
 from dslp_tui.text import clean, one_line
 from dslp_tui.tracker import RateBudget, RateLimited
-from dslp_tui.workspace import GitPart, IssuesPart, merge_snapshot
 
 guards.install()
 
 if TYPE_CHECKING:
+    from dslp_tui.screens.flows import Flows
     from dslp_tui.workspace import Workspace
 
 T = TypeVar("T")
@@ -139,7 +139,6 @@ class DslpApp(TypeAheadApp[int]):
         self.show_closed = self.config.show_closed
         self.cached_at: float | None = None  # set while a part shown came from the cache
         self.rate_reset_at: float | None = None
-        self.flows = Flows(self)
         self._cached: Snapshot | None = None  # the board of the last run, until each part is read
         self._issues: IssuesPart | None = None
         self._git: GitPart | None = None
@@ -164,6 +163,14 @@ class DslpApp(TypeAheadApp[int]):
         self.call_after_refresh(self._first_frame.set)
         self.set_timer(FOOTER_AT_LATEST, self._board_painted)  # no board yet (a slow tracker): the keys anyway
         self.refresh_board()
+
+    @functools.cached_property
+    def flows(self) -> Flows:
+        """The flows behind the keys, built at the first key that needs one: they import the
+        workspace (git, the tracker, drafts), which the first frame does without."""
+        from dslp_tui.screens.flows import Flows
+
+        return Flows(self)
 
     @property
     def last_error(self) -> str | None:

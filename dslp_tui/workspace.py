@@ -18,7 +18,8 @@ from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import DraftStore, with_identity
 from dslp_tui.errors import EXIT_USAGE, DslpError
-from dslp_tui.model import Branch, Comment, Issue, IssueDraft, PullRequest, RepoState, Run, Snapshot, primary_branch
+from dslp_tui.model import Comment, Issue, IssueDraft, Run, Snapshot, primary_branch
+from dslp_tui.parts import GitPart, IssuesPart, merge_snapshot
 from dslp_tui.process import (
     ASK_REFERENCE,
     ASK_SECTION_FOR,
@@ -367,32 +368,6 @@ class Workspace:
     def load_branches(self):
         _, branches = self.git.snapshot(self.config.prefixes, self.config.collaboration, self.config.remote)
         return branches
-
-
-@dataclass(frozen=True)
-class IssuesPart:
-    """What the tracker says: issues and pull requests, read together."""
-
-    issues: tuple[Issue, ...]
-    pulls: tuple[PullRequest, ...] = ()
-
-
-@dataclass(frozen=True)
-class GitPart:
-    """What git says: the repository's state and its DSLP branches."""
-
-    repo: RepoState | None
-    branches: tuple[Branch, ...] = ()
-
-
-def merge_snapshot(
-    issues: IssuesPart, git: GitPart | None = None, runs: tuple[Run, ...] = (), base: Snapshot | None = None
-) -> Snapshot:
-    """One snapshot from the latest part of each source; a part not read yet comes from ``base``
-    (the cached board), or is empty."""
-    if git is None:
-        git = GitPart(base.repo, base.branches) if base is not None else GitPart(None)
-    return Snapshot(issues=issues.issues, branches=git.branches, pulls=issues.pulls, repo=git.repo, runs=runs)
 
 
 def with_runs(snapshot: Snapshot, runs: tuple[Run, ...]) -> Snapshot:

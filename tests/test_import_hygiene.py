@@ -47,7 +47,8 @@ def test_core_runs_without_textual_installed() -> None:
 
 
 def test_starting_the_app_imports_nothing_heavy(tmp_path: Path) -> None:
-    """Build the app and paint its first frame; PyGithub, MLflow, azure and GitPython stay out."""
+    """Build the app and paint its first frame; PyGithub, MLflow, azure and GitPython stay out,
+    and so do the workspace and the key flows (they wait for the worker that opens the repository)."""
     code = f"""
 import asyncio, sys
 from pathlib import Path
@@ -62,6 +63,8 @@ async def main():
     async with app.run_test() as pilot:
         await pilot.pause()
     heavy = [m for m in ("github", "mlflow", "azure", "azure.ai.ml", "git", "sqlalchemy") if m in sys.modules]
+    # Needed only once the repository is opened, or a key needs a flow: after the first frame.
+    heavy += [m for m in ("dslp_tui.workspace", "dslp_tui.screens.flows", "dslp_tui.sources.git") if m in sys.modules]
     print(" ".join(heavy) or "none")
 
 asyncio.run(main())
