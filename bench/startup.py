@@ -8,17 +8,20 @@ so children report on it too) and stops:
 * ``pty`` mode (the headline): when the board's text reaches the terminal. The child runs
   Textual's real Linux driver in a pseudo-terminal (120x40); the parent reads the terminal,
   stops the clock on the first bytes holding the first Ask's title, then presses ``q``.
+  It also reads the child's CPU time (user + system, ``/proc``) at that moment: on a
+  shared machine the wall clock swings with the other load, the CPU a start needed hardly.
 * ``headless`` mode: when ``call_after_refresh`` fires after the first
   ``BoardScreen.show_board`` (bare app: after its first refresh) under
   ``App.run(headless=True)``. Headless Textual composes frames but never turns them into
   terminal output.
 
 dslp-tui keeps the last board of every repository in ``$XDG_CACHE_HOME/dslp-tui`` and
-paints it before it opens the repository (no GitPython, git or SQLite on that path), so
+paints it in the first frame, before it opens the repository (no GitPython, git or SQLite), so
 its startup is measured twice, and the two are never mixed:
 
 * ``cold``: the first start in a repository. Every run gets a new, empty ``XDG_CACHE_HOME``,
-  so the board appears only once GitPython is imported and git and SQLite have been read.
+  so the board appears once the tracker (SQLite) has been read; GitPython is imported and
+  the branch states filled in after it is painted.
 * ``warm``: every later start. The runs share one ``XDG_CACHE_HOME`` primed by a run before
   them, so the first board painted is the cached one (each run checks that it was: the
   app's ``cached_at`` was set when the first board was shown); the fresh board replaces it
@@ -224,6 +227,20 @@ def child_env(mode: str, report_path: str, size: tuple[int, int], extra: dict[st
     return env
 
 
+def child_cpu(pid: int) -> float | None:
+    """The process's user + system CPU seconds so far, threads included (Linux ``/proc``; else None).
+
+    On a shared machine the wall clock swings with the other load; the CPU a start needed
+    before its board reached the terminal hardly does (10 ms resolution).
+    """
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def run_child(
     code: str,
     args: list[str],
@@ -246,6 +263,7 @@ def run_child(
     env = child_env(mode, report_path, size, extra_env)
     argv = [sys.executable, "-c", code, *args]
     seen: float | None = None
+    cpu: float | None = None
     quit_sent = False
     output = bytearray()
     try:
@@ -287,6 +305,7 @@ def run_child(
                     output += data
                     if seen is None and needle in output[start:]:
                         seen = now
+                        cpu = child_cpu(proc.pid)
                 proc.wait(timeout=10)
             finally:
                 if proc.poll() is None:
@@ -313,6 +332,7 @@ def run_child(
         if seen is None:
             raise RuntimeError(f"{marker!r} never reached the terminal: {screen_text(bytes(output))[-800:]}")
         report["elapsed"] = seen - t0
+        report["cpu"] = cpu
     else:
         report["elapsed"] = marks["painted"]
     return report
@@ -415,7 +435,7 @@ def print_mode(mode: str, results: dict[str, list[dict]]) -> dict[str, float]:
             f"  {TITLES[name]:<42}{ms(median):>6} ({ms(min(values))})  {ratio:<11}"
             f" runs: {' '.join(ms(v) for v in values)}"
         )
-    ratios = {}
+    ratios: dict[str, float] = {}
     for name in ("dslp-cold", "dslp-warm"):
         ratios[name] = statistics.median(elapsed[name]) / base
         verdict = "ok" if ratios[name] <= TARGET_RATIO else "MISSED"
@@ -426,6 +446,17 @@ def print_mode(mode: str, results: dict[str, list[dict]]) -> dict[str, float]:
             f"  ratio {name}/bare {ratios[name]:.2f}x (target <= {TARGET_RATIO}x: {verdict}); "
             f"per round, median {paired:.2f}x"
         )
+    cpu = {name: [r["cpu"] for r in results[name] if r.get("cpu") is not None] for name in APPS}
+    if all(len(values) == runs for values in cpu.values()):
+        bare_cpu = statistics.median(cpu["bare"])
+        cells = ", ".join(
+            f"{name} {ms(statistics.median(cpu[name]))}"
+            + (f" ({statistics.median(cpu[name]) / bare_cpu:.2f}x)" if name != "bare" else "")
+            for name in APPS
+        )
+        print(f"  CPU time of the process until then (medians, ms; steadier than wall time on a busy machine): {cells}")
+        for name in ("dslp-cold", "dslp-warm"):
+            ratios[f"{name} (cpu)"] = statistics.median(cpu[name]) / bare_cpu
     warm = results["dslp-warm"]
     print(
         f"  warm starts that painted the cached board first: {sum(bool(r['marks'].get('first_board_cached')) for r in warm)}"
