@@ -45,7 +45,6 @@ from dslp_tui.parts import GitPart, IssuesPart, merge_snapshot
 from dslp_tui.rollup import RunSummary, summaries
 from dslp_tui.screens import guards, look
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardAction, BoardScreen
-from dslp_tui.screens.footer import BoardFooter
 from dslp_tui.screens.host import NodeData
 from dslp_tui.screens.messages import MessageLog
 from dslp_tui.screens.status_bar import StatusInfo
@@ -61,7 +60,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 LOADS = ("tracker", "git", "runs")  # the sources, each its own worker group
-FOOTER_AT_LATEST = 1.0  # seconds after mounting: the footer's keys even if no board came yet
 GIT_WAITS_FOR_BOARD = 2.0  # seconds git waits for the first board before it loads anyway (a slow tracker)
 
 
@@ -161,7 +159,6 @@ class DslpApp(TypeAheadApp[int]):
         self._show_cached_board()
         self._update_status()
         self.call_after_refresh(self._first_frame.set)
-        self.set_timer(FOOTER_AT_LATEST, self._board_painted)  # no board yet (a slow tracker): the keys anyway
         self.refresh_board()
 
     @functools.cached_property
@@ -227,12 +224,8 @@ class DslpApp(TypeAheadApp[int]):
             self.call_after_refresh(self._board_painted)
 
     def _board_painted(self) -> None:
-        """A board is on screen (or will not be soon): git may be read now, and the footer's
-        keys, held back so the first board comes sooner, are composed."""
+        """A board is on screen (or a load failed): git may be read now."""
         self._board_shown.set()
-        if self.is_running:
-            for footer in self.board_screen.query(BoardFooter):
-                footer.release()
 
     # --- loading: a worker group per source ------------------------------------------------------
 

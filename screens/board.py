@@ -23,14 +23,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input, Static, Tree
+from textual.widgets import Footer, Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from dslp_tui.board import Board, Group, Row
 from dslp_tui.model import Comment
 from dslp_tui.present import ASCII, UNICODE, ask_segments, comment_lines, detail_lines, row_segments
 from dslp_tui.rollup import RunSummary
-from dslp_tui.screens.footer import BoardFooter
 from dslp_tui.screens.host import BoardHost, NodeData
 from dslp_tui.screens.render import Facts, plain, to_text
 from dslp_tui.screens.status_bar import StatusBar, StatusInfo
@@ -197,7 +196,7 @@ class BoardScreen(Screen[None]):
         yield Static(
             f"This terminal is too small; dslp-tui needs at least {TOO_SMALL[0]}×{TOO_SMALL[1]}.", id="too-small"
         )
-        yield BoardFooter()
+        yield Footer()
 
     def on_mount(self) -> None:
         tree = self.query_one(BoardTree)

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets._footer import FooterKey
 
 from dslp_tui.app import build_app
 from dslp_tui.cache import BoardCache
@@ -39,7 +38,6 @@ def first_boards(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
             {
                 "first_frame_done": self.app._first_frame.is_set(),
                 "cached": self.app.cached_at is not None,
-                "footer_keys": len(self.query(FooterKey)),
             }
         )
         show_board(self, board, **kwargs)
@@ -55,27 +53,5 @@ async def test_a_later_start_has_the_cached_board_in_its_first_frame(repo: Path,
     app = build_app(repo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert first_boards[0] == {"first_frame_done": False, "cached": True, "footer_keys": 0}
+        assert first_boards[0] == {"first_frame_done": False, "cached": True}
         assert labels(app)[0].startswith("#1 Ask Reduce churn") and app.cached_at is None  # then the fresh board
-
-
-async def test_the_footer_keys_are_built_once_after_the_first_board(
-    repo: Path, first_boards: list[dict], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Textual's Footer rebuilds its keys on every bindings signal (two at start), each
-    restyled: the board's keys are built once, after the first board is shown."""
-    built = []
-    init = FooterKey.__init__
-
-    def counting(self, *args, **kwargs):
-        built.append(args[0])
-        init(self, *args, **kwargs)
-
-    monkeypatch.setattr(FooterKey, "__init__", counting)
-    app = build_app(repo)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        assert first_boards[0]["footer_keys"] == 0 and not first_boards[0]["cached"]
-        shown = len(app.screen.query(FooterKey))
-        assert shown > 5
-        assert len(built) == shown, f"{len(built)} footer keys built for {shown} shown"
