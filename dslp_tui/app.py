@@ -5,8 +5,9 @@ group and posts its own message: the tracker (``IssuesLoaded``), git (``Branches
 and the runs (``RunsLoaded``, started once the board is painted: MLflow is slow to import).
 The board shows one snapshot merged from the latest part of each (the cached board fills
 in a part not read yet). Writes run in the ``write`` group, one at a time per tracker.
-Opening the repository (GitPython, PyGithub) waits for the first frame, and for the cached
-board to be painted, so the first frame never waits for a heavy import.
+The board cached at the last run (one JSON file) is in the first frame itself; opening the
+repository waits for that frame, and reads no GitPython: git (GitPython, ~200 ms to import)
+is read only once a board is on screen, so the issues come first and branch states after.
 
 The flows behind the keys (forms, pickers, questions) live in ``screens/flows.py``; the
 board screen talks to the app through the typed ``BoardHost`` (``screens/host.py``).
@@ -40,39 +41,30 @@ from dslp_tui.bugs import describe
 from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.model import Comment, Issue, Run, Snapshot
+from dslp_tui.parts import GitPart, IssuesPart, merge_snapshot
 from dslp_tui.rollup import RunSummary, summaries
 from dslp_tui.screens import guards, look
 from dslp_tui.screens.board import BOARD_ACTIONS, BoardAction, BoardScreen
-from dslp_tui.screens.flows import Flows
 from dslp_tui.screens.host import NodeData
 from dslp_tui.screens.messages import MessageLog
 from dslp_tui.screens.status_bar import StatusInfo
 from dslp_tui.screens.typeahead import TypeAheadApp
 from dslp_tui.text import clean, one_line
 from dslp_tui.tracker import RateBudget, RateLimited
-from dslp_tui.workspace import GitPart, IssuesPart, merge_snapshot
 
 guards.install()
 
 if TYPE_CHECKING:
     from dslp_tui.runs_process import RunsReader
+    from dslp_tui.screens.flows import Flows
     from dslp_tui.workspace import Workspace
 
 T = TypeVar("T")
 LOADS = ("tracker", "git", "runs")  # the sources, each its own worker group
+GIT_WAITS_FOR_BOARD = 2.0  # seconds git waits for the first board before it loads anyway (a slow tracker)
 
 
 # --- messages ---------------------------------------------------------------------------------
-
-
-class CachedBoard(Message):
-    """The board saved at the last run, painted first; ``painted`` is set once it is on screen."""
-
-    def __init__(self, snapshot: Snapshot, saved_at: float, painted: threading.Event) -> None:
-        super().__init__()
-        self.snapshot = snapshot
-        self.saved_at = saved_at
-        self.painted = painted
 
 
 class IssuesLoaded(Message):
@@ -149,7 +141,6 @@ class DslpApp(TypeAheadApp[int]):
         self.show_closed = self.config.show_closed
         self.cached_at: float | None = None  # set while a part shown came from the cache
         self.rate_reset_at: float | None = None
-        self.flows = Flows(self)
         self._cached: Snapshot | None = None  # the board of the last run, until each part is read
         self._issues: IssuesPart | None = None
         self._git: GitPart | None = None
@@ -158,8 +149,8 @@ class DslpApp(TypeAheadApp[int]):
         self._countdown: Timer | None = None
         self._joined: tuple[Snapshot, Joined, dict[int, RunSummary] | None] | None = None
         self._first_frame = threading.Event()
+        self._board_shown = threading.Event()  # a board is painted (or the tracker failed): git may load
         self._open_lock = threading.Lock()  # the workspace is opened once, by whichever worker comes first
-        self._cache_tried = False
         self._generation: dict[str, int] = {}  # by source: its latest load
         self._write_locks: dict[str, threading.Lock] = {}  # by tracker: its writes one at a time
         self._board_cache = BoardCache.for_config(root, self.config)  # the last board, painted first
@@ -171,9 +162,18 @@ class DslpApp(TypeAheadApp[int]):
     async def on_mount(self) -> None:
         self.board_screen = BoardScreen(self, self.ascii_only)
         await self.push_screen(self.board_screen)
+        self._show_cached_board()
         self._update_status()
         self.call_after_refresh(self._first_frame.set)
         self.refresh_board()
+
+    @functools.cached_property
+    def flows(self) -> Flows:
+        """The flows behind the keys, built at the first key that needs one: they import the
+        workspace (git, the tracker, drafts), which the first frame does without."""
+        from dslp_tui.screens.flows import Flows
+
+        return Flows(self)
 
     @property
     def last_error(self) -> str | None:
@@ -207,12 +207,11 @@ class DslpApp(TypeAheadApp[int]):
     # --- opening the workspace ------------------------------------------------------------------
 
     def _open_workspace(self) -> Workspace:
-        """The workspace, opened on first use by a worker: after the first frame, and after the
-        cached board (if any) is painted, since the imports it needs hold the GIL a while."""
+        """The workspace, opened on first use by a worker, after the first frame: the imports it
+        needs (the tracker's: SQLite, or PyGithub) hold the GIL a while."""
         with self._open_lock:
             if self.workspace is None:
                 self._first_frame.wait(0.5)
-                self._paint_cached_board()
                 from dslp_tui.workspace import Workspace
 
                 workspace = Workspace.open(self.root, clock=self.clock)
@@ -221,15 +220,18 @@ class DslpApp(TypeAheadApp[int]):
                 self.workspace = workspace
             return self.workspace
 
-    def _paint_cached_board(self) -> None:
-        if self._cache_tried:
-            return
-        self._cache_tried = True
+    def _show_cached_board(self) -> None:
+        """The board saved at the last run, in the first frame: reading it is one JSON file
+        (no GitPython, git or SQLite), cheaper than painting an empty board first."""
         cached = self._board_cache.load()
         if cached is not None:
-            painted = threading.Event()
-            self.post_message(CachedBoard(cached[0], cached[1], painted))
-            painted.wait(0.5)
+            self._cached, self.cached_at = cached
+            self._merge()
+            self.call_after_refresh(self._board_painted)
+
+    def _board_painted(self) -> None:
+        """A board is on screen (or a load failed): git may be read now."""
+        self._board_shown.set()
 
     # --- loading: a worker group per source ------------------------------------------------------
 
@@ -263,6 +265,7 @@ class DslpApp(TypeAheadApp[int]):
         try:
             part = self._open_workspace().load_issues()
         except Exception as error:  # shown to the person (a bug: with its log file), never raised into Textual
+            self._board_shown.set()  # no board to wait for: git goes ahead
             self.post_message(Failed("refresh", error, "tracker"))
             return
         if self._current("tracker", generation):  # else a newer refresh replaced this one
@@ -271,7 +274,11 @@ class DslpApp(TypeAheadApp[int]):
     @work(thread=True, group="git", exit_on_error=False)
     def _load_git(self, generation: int) -> None:
         try:
-            part = self._open_workspace().load_git()
+            workspace = self._open_workspace()
+            # Reading git imports GitPython (~200 ms holding the GIL): after the issues (or the
+            # cached board) are on screen, so branch states fill in and never delay the first board.
+            self._board_shown.wait(GIT_WAITS_FOR_BOARD)
+            part = workspace.load_git()
         except Exception as error:
             self.post_message(Failed("refresh", error, "git"))
             return
@@ -318,17 +325,12 @@ class DslpApp(TypeAheadApp[int]):
         for reader in readers:
             reader.stop()
 
-    def on_cached_board(self, message: CachedBoard) -> None:
-        self._cached = message.snapshot
-        self.cached_at = message.saved_at
-        self._merge()
-        self.call_after_refresh(message.painted.set)
-
     def on_issues_loaded(self, message: IssuesLoaded) -> None:
         self._issues = message.part
         for key in [k for k in self._errors if k not in LOADS[1:]]:
             del self._errors[key]  # a fresh board: the failures of earlier loads and writes are history
         self._fresh()
+        self.call_after_refresh(self._board_painted)
         self.call_after_refresh(self._settle_garbage)
         self.call_after_refresh(self.release_keys)
 
@@ -407,6 +409,7 @@ class DslpApp(TypeAheadApp[int]):
         if isinstance(error, RateLimited):
             self._wait_for_rate_limit(error.reset_at)
         self._update_status()
+        self._board_painted()  # nothing more to wait for before the keys and git
         if not shown:  # the tracker and git failing for one reason (no repository): one toast
             self.notify(text, title=f"{what.capitalize()} failed", severity="error", timeout=10)
         self.release_keys()

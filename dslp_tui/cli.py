@@ -650,13 +650,13 @@ def _init(root: Path, config, args) -> int:
     from dataclasses import replace
 
     from dslp_tui.init import run_init
-    from dslp_tui.sources.git import GitError, GitSource
+    from dslp_tui.sources.git import GitError, LazyGit
     from dslp_tui.sources.github import repo_from_remote
     from dslp_tui.tracker import TrackerError
     from dslp_tui.workspace import make_tracker
 
     try:
-        git = GitSource(root)
+        git = LazyGit.open(root)
         kind = args.tracker
         if kind is None:
             url = git.remote_url(config.remote)
@@ -726,7 +726,7 @@ def _move(workspace, args) -> int:
         run_plan,
     )
 
-    journal = Journal.for_move(workspace.git.common_dir, args.command, args.number)
+    journal = Journal.for_move(workspace.common_dir, args.command, args.number)
     try:
         best = _best_run(workspace, args) if args.command == "promote" else None
         ctx = MoveContext(workspace, args.number, best_run=best)

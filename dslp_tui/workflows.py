@@ -788,7 +788,7 @@ def open_move(workspace, move: str, number: int) -> OpenedMove:
     """
     from dslp_tui.runs import RunsError
 
-    journal = Journal.for_move(workspace.git.common_dir, move, number)
+    journal = Journal.for_move(workspace.common_dir, move, number)
     notes = []
     best = None
     if move == "promote":

@@ -18,7 +18,8 @@ from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import DraftStore, with_identity
 from dslp_tui.errors import EXIT_USAGE, DslpError
-from dslp_tui.model import Branch, Comment, Issue, IssueDraft, PullRequest, RepoState, Run, Snapshot, primary_branch
+from dslp_tui.model import Comment, Issue, IssueDraft, Run, Snapshot, primary_branch
+from dslp_tui.parts import GitPart, IssuesPart, merge_snapshot
 from dslp_tui.process import (
     ASK_REFERENCE,
     ASK_SECTION_FOR,
@@ -32,7 +33,7 @@ from dslp_tui.process import (
 )
 from dslp_tui.runlink import commits_to_place, link_runs
 from dslp_tui.runs import RunsError, RunSource
-from dslp_tui.sources.git import GitError, GitSource, StartResult
+from dslp_tui.sources.git import GitError, GitSource, LazyGit, StartResult
 from dslp_tui.tracker import NotFoundError, PartiallyFiled, PullRequests, SubIssues, Tracker, TrackerError
 
 TLDR_PREFIX = re.compile(r"^\s*TL;DR:", re.IGNORECASE)
@@ -85,7 +86,7 @@ class NeedsConfirmation(DslpError):
 class Workspace:
     root: Path
     config: Config
-    git: GitSource
+    lazy_git: LazyGit  # GitPython is imported on first use of ``git``, not on opening
     tracker: Tracker
     drafts: DraftStore
     cache: BoardCache | None = None  # the last board, painted first at the next start
@@ -93,12 +94,26 @@ class Workspace:
 
     @classmethod
     def open(cls, path: Path, clock: Callable[[], float] = time.time) -> Workspace:
-        """Open the repository at or above ``path``; raises NotAGitRepository or ConfigError."""
-        git = GitSource(path)
+        """Open the repository at or above ``path``; raises NotAGitRepository or ConfigError.
+
+        Cheap: the repository's paths are read from files, and the tracker needs nothing
+        more, so the issues can be read (and painted) before GitPython is imported.
+        """
+        git = LazyGit.open(path)
         config = load_config(git.root)
         tracker = make_tracker(config, git, clock)
         cache = BoardCache.for_config(git.root, config)
         return cls(git.root, config, git, tracker, DraftStore(git.common_dir / "dslp" / "drafts"), cache)
+
+    @property
+    def git(self) -> GitSource:
+        """The repository through GitPython (imported here, on first use)."""
+        return self.lazy_git.get()
+
+    @property
+    def common_dir(self) -> Path:
+        """The git directory every worktree shares (no GitPython needed)."""
+        return self.lazy_git.common_dir
 
     @property
     def name(self) -> str:
@@ -406,32 +421,6 @@ class Workspace:
         return branches
 
 
-@dataclass(frozen=True)
-class IssuesPart:
-    """What the tracker says: issues and pull requests, read together."""
-
-    issues: tuple[Issue, ...]
-    pulls: tuple[PullRequest, ...] = ()
-
-
-@dataclass(frozen=True)
-class GitPart:
-    """What git says: the repository's state and its DSLP branches."""
-
-    repo: RepoState | None
-    branches: tuple[Branch, ...] = ()
-
-
-def merge_snapshot(
-    issues: IssuesPart, git: GitPart | None = None, runs: tuple[Run, ...] = (), base: Snapshot | None = None
-) -> Snapshot:
-    """One snapshot from the latest part of each source; a part not read yet comes from ``base``
-    (the cached board), or is empty."""
-    if git is None:
-        git = GitPart(base.repo, base.branches) if base is not None else GitPart(None)
-    return Snapshot(issues=issues.issues, branches=git.branches, pulls=issues.pulls, repo=git.repo, runs=runs)
-
-
 def with_runs(snapshot: Snapshot, runs: tuple[Run, ...]) -> Snapshot:
     """The snapshot with runs merged in (a later :meth:`Workspace.load_runs` replaces them whole)."""
     return replace(snapshot, runs=runs)
@@ -472,8 +461,13 @@ def make_run_source(config: Config, root: Path) -> RunSource:
     raise RunsError(f'unknown run source {config.runs_source!r}; set [runs] source = "mlflow", "azureml" or "none"')
 
 
-def make_tracker(config: Config, git: GitSource, clock: Callable[[], float] = time.time) -> Tracker:
-    """The tracker ``dslp.toml`` chose; each is imported only when chosen."""
+def make_tracker(config: Config, git: LazyGit, clock: Callable[[], float] = time.time) -> Tracker:
+    """The tracker ``dslp.toml`` chose; each is imported only when chosen.
+
+    Neither needs GitPython to read issues: the local tracker lives under the common git
+    directory, GitHub's repository comes from the remote's URL (one ``git`` process). Git
+    itself is opened only to number a new local issue or to sign a comment.
+    """
     if config.tracker == "local":
         from dslp_tui.sources.local import LocalTracker
 
@@ -485,16 +479,16 @@ def make_tracker(config: Config, git: GitSource, clock: Callable[[], float] = ti
     raise TrackerError(f"unknown tracker {config.tracker!r}")
 
 
-def highest_branch_number(config: Config, git: GitSource) -> int:
+def highest_branch_number(config: Config, git: LazyGit) -> int:
     """The highest issue number any DSLP branch carries (0: none), local or on the remote."""
     try:
-        _, branches = git.snapshot(config.prefixes, config.collaboration, config.remote)
+        _, branches = git.get().snapshot(config.prefixes, config.collaboration, config.remote)
     except GitError as error:
         raise TrackerError(f"cannot read the branches to number a new issue safely: {error}") from None
     return max((branch.issue for branch in branches), default=0)
 
 
-def github_repository(config: Config, git: GitSource) -> tuple[str, str]:
+def github_repository(config: Config, git: LazyGit) -> tuple[str, str]:
     """``(host, owner/name)``: from ``[tracker] repo``, else parsed from the remote's URL.
 
     The host is where the repository lives (github.com unless the remote says otherwise); the
@@ -516,7 +510,7 @@ def github_repository(config: Config, git: GitSource) -> tuple[str, str]:
     return parsed
 
 
-def make_github_tracker(config: Config, git: GitSource, clock: Callable[[], float] = time.time) -> Tracker:
+def make_github_tracker(config: Config, git: LazyGit, clock: Callable[[], float] = time.time) -> Tracker:
     """The GitHub tracker, with the token chosen for the host the requests will go to."""
     from dslp_tui.cache import cache_dir, cache_key
     from dslp_tui.sources.github import GitHubTracker, api_base_for, api_host, find_token

@@ -90,7 +90,7 @@ class DetailPane(ScrollView, can_focus=True):
             finally:
                 self._border_line = None
 
-    def refresh(self, *regions: Region, **kwargs: bool) -> DetailPane:  # type: ignore[override]
+    def refresh(self, *regions: Region, **kwargs: bool) -> DetailPane:
         if self._border_line is not None and not regions:  # a border title changed: that line only
             offset = self.content_offset
             regions = (Region(-offset.x, self._border_line - offset.y, self.outer_size.width, 1),)

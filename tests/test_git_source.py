@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import random
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from dslp_tui.config import Config
-from dslp_tui.sources.git import GitError, GitSource, NotAGitRepository
+from dslp_tui.sources.git import GitError, GitSource, LazyGit, NotAGitRepository, find_repo_paths
 
 PREFIXES = Config().prefixes
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
@@ -49,6 +50,70 @@ def test_a_missing_directory_is_not_a_git_repository(tmp_path):
 def test_a_bare_repository_is_refused(origin):
     with pytest.raises(NotAGitRepository, match="bare"):
         GitSource(origin)
+
+
+# --- finding the repository without GitPython ---------------------------------------------------
+
+
+def _as_gitpython_sees_it(path: Path) -> tuple[Path, Path, Path]:
+    source = GitSource(path)
+    return Path(source.repo.working_tree_dir).resolve(), Path(source.repo.git_dir).resolve(), source.common_dir
+
+
+def _found(path: Path) -> tuple[Path, Path, Path]:
+    paths = find_repo_paths(path)
+    assert paths is not None, f"nothing found at {path}"
+    return paths.root, paths.git_dir, paths.common_dir
+
+
+def test_the_repository_is_found_from_a_subdirectory_as_gitpython_finds_it(git_repo):
+    sub = git_repo / "src" / "pkg"
+    sub.mkdir(parents=True)
+    assert _found(sub) == _as_gitpython_sees_it(sub) == (git_repo, git_repo / ".git", git_repo / ".git")
+
+
+def test_a_linked_worktree_is_found_with_its_common_dir(git_repo, git, tmp_path):
+    """A worktree's ``.git`` is a file (``gitdir: ...``); the tracker lives in the common dir."""
+    linked = tmp_path / "linked"
+    git(git_repo, "worktree", "add", "-q", "-b", "side", str(linked))
+    (linked / "deep").mkdir()
+    found = _found(linked / "deep")
+    assert found == _as_gitpython_sees_it(linked / "deep")
+    assert found[0] == linked and found[2] == git_repo / ".git"
+
+
+def test_a_submodule_is_found_with_its_own_git_dir(git_repo, git, tmp_path):
+    library = git.init(tmp_path / "library")
+    git.commit(library, "Library")
+    git(git_repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "lib")
+    found = _found(git_repo / "lib")
+    assert found == _as_gitpython_sees_it(git_repo / "lib")
+    assert found[0] == git_repo / "lib" and found[2] == git_repo / ".git" / "modules" / "lib"
+
+
+def test_layouts_it_does_not_read_are_left_to_gitpython(tmp_path, git_repo, git):
+    broken = tmp_path / "broken"
+    (broken / ".git").mkdir(parents=True)
+    assert find_repo_paths(broken) is None  # no HEAD: GitPython decides (and says "not a repository")
+    git(git_repo, "config", "core.worktree", str(tmp_path))
+    assert find_repo_paths(git_repo) is None
+    with pytest.raises(NotAGitRepository, match="not inside a git repository"):
+        LazyGit.open(broken)
+
+
+def test_lazy_git_reads_the_remote_url_without_gitpython(repo_with_remote, origin):
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from dslp_tui.sources.git import LazyGit\n"
+        f"git = LazyGit.open(Path({str(repo_with_remote)!r}))\n"
+        "print(git.remote_url('origin'), git.remote_url('nope'), git.common_dir, 'git' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(origin), "None", str(repo_with_remote / ".git"), "False"]
+    lazy = LazyGit.open(repo_with_remote)
+    assert lazy.remote_url("origin") == lazy.get().remote_url("origin") == str(origin)
 
 
 def test_opening_a_subdirectory_finds_the_root(git_repo):

@@ -47,7 +47,8 @@ def test_core_runs_without_textual_installed() -> None:
 
 
 def test_starting_the_app_imports_nothing_heavy(tmp_path: Path) -> None:
-    """Build the app and paint its first frame; PyGithub, MLflow, azure and GitPython stay out."""
+    """Build the app and paint its first frame; PyGithub, MLflow, azure and GitPython stay out,
+    and so do the workspace and the key flows (they wait for the worker that opens the repository)."""
     code = f"""
 import asyncio, sys
 from pathlib import Path
@@ -62,6 +63,8 @@ async def main():
     async with app.run_test() as pilot:
         await pilot.pause()
     heavy = [m for m in ("github", "mlflow", "azure", "azure.ai.ml", "git", "sqlalchemy") if m in sys.modules]
+    # Needed only once the repository is opened, or a key needs a flow: after the first frame.
+    heavy += [m for m in ("dslp_tui.workspace", "dslp_tui.screens.flows", "dslp_tui.sources.git") if m in sys.modules]
     print(" ".join(heavy) or "none")
 
 asyncio.run(main())
@@ -81,3 +84,45 @@ def test_mlflow_is_imported_only_when_runs_are_read() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "none"
+
+
+def test_a_first_start_paints_the_issues_before_gitpython_is_imported(git_repo: Path, git) -> None:
+    """No board cache, local tracker: the issues are painted with GitPython still out of the
+    process (its import is ~200 ms); it comes in after, and the branch states fill in."""
+    from dslp_tui.model import IssueDraft
+    from dslp_tui.workspace import Workspace
+
+    ws = Workspace.open(git_repo)
+    ask = ws.create_issue(IssueDraft(template="ask", title="Reduce churn"))
+    git(git_repo, "branch", ws.branch_for(ask))
+    code = f"""
+import asyncio, sys
+from pathlib import Path
+from dslp_tui.app import DslpApp
+from dslp_tui.screens.board import BoardScreen
+
+seen = []
+show_board = BoardScreen.show_board
+def spy(self, board, **kwargs):
+    if not seen:
+        seen.append(("git" in sys.modules, self.app.cached_at is not None))
+    show_board(self, board, **kwargs)
+BoardScreen.show_board = spy
+
+async def main():
+    app = DslpApp(Path({str(git_repo)!r}))
+    async with app.run_test() as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.snapshot is not None and app.snapshot.branches:
+                break
+        print(seen[0][0], seen[0][1], [b.name for b in app.snapshot.branches], app.last_error)
+
+asyncio.run(main())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    git_at_first_board, cached, branches, error = done.stdout.strip().splitlines()[-1].split(" ", 3)
+    assert cached == "False", "a first start has no board cache"
+    assert git_at_first_board == "False", "GitPython was imported before the first board was painted"
+    assert branches == repr([ws.branch_for(ask)]) and error == "None", "the branch states never filled in"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import threading
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,116 @@ _FULL_SHA = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
 _REF_FORMAT = _SEP.join(
     ("%(refname)", "%(objectname)", "%(upstream)", "%(upstream:track,nobracket)", "%(committerdate:unix)", "%(HEAD)")
 )
+
+
+@dataclass(frozen=True)
+class RepoPaths:
+    """Where a repository's working tree and git directories are, read without GitPython."""
+
+    root: Path  # the working tree
+    git_dir: Path  # this worktree's git directory
+    common_dir: Path  # shared by every worktree: the tracker, drafts and journals live under it
+
+
+_GITDIR_LINE = re.compile(r"gitdir:\s*(.+)")
+_BARE = re.compile(r"^\s*bare\s*=\s*true\s*$", re.IGNORECASE | re.MULTILINE)
+_WORKTREE = re.compile(r"^\s*worktree\s*=\s*(.*?)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def find_repo_paths(path: Path) -> RepoPaths | None:
+    """The repository at or above ``path`` by reading files only (no GitPython, no git process).
+
+    Understands a ``.git`` directory and a ``.git`` file (``gitdir: ...``: a linked worktree
+    or a submodule) with its ``commondir``. None when nothing is found or the layout is one
+    this does not read (a broken ``.git``, ``core.worktree``, ``core.bare``): then GitPython
+    decides, with its own error message.
+    """
+    try:
+        start = path.resolve()
+        for candidate in (start, *start.parents):
+            dotgit = candidate / ".git"
+            if dotgit.is_dir():
+                return _checked(candidate, dotgit)
+            if dotgit.is_file():
+                match = _GITDIR_LINE.match(dotgit.read_text(encoding="utf-8", errors="replace").strip())
+                return _checked(candidate, (candidate / match.group(1).strip()).resolve()) if match else None
+    except OSError:
+        return None
+    return None
+
+
+def _checked(root: Path, git_dir: Path) -> RepoPaths | None:
+    """``root`` and its git directory, if they look like a plain non-bare repository."""
+    if not (git_dir / "HEAD").is_file():
+        return None
+    common = git_dir
+    if (git_dir / "commondir").is_file():
+        common = (git_dir / (git_dir / "commondir").read_text(encoding="utf-8").strip()).resolve()
+    config = common / "config"
+    if not (common / "objects").is_dir() or not config.is_file():
+        return None
+    text = config.read_text(encoding="utf-8", errors="replace")
+    worktrees = _WORKTREE.findall(text)  # a submodule's names its own directory; anything else: GitPython
+    if _BARE.search(text) or any((git_dir / tree).resolve() != root for tree in worktrees):
+        return None
+    return RepoPaths(root, git_dir.resolve(), common.resolve())
+
+
+class LazyGit:
+    """A repository's :class:`GitSource`, built on first use.
+
+    GitPython takes about 200 ms to import; the tracker needs only the repository's paths,
+    so a board opens and paints its issues before GitPython is imported. Thread-safe: the
+    workers that need git share one source.
+    """
+
+    def __init__(self, paths: RepoPaths, source: GitSource | None = None) -> None:
+        self.root = paths.root
+        self.common_dir = paths.common_dir
+        self._source = source
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path) -> LazyGit:
+        """The repository at or above ``path``; raises NotAGitRepository (GitPython then decides)."""
+        paths = find_repo_paths(path)
+        if paths is not None:
+            return cls(paths)
+        return cls.of(GitSource(path))  # not a layout read above: GitPython's answer, or its error
+
+    @classmethod
+    def of(cls, source: GitSource) -> LazyGit:
+        """An already open source."""
+        return cls(RepoPaths(source.root, Path(source.repo.git_dir), source.common_dir), source)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether GitPython has been imported and the source built."""
+        return self._source is not None
+
+    def get(self) -> GitSource:
+        with self._lock:
+            if self._source is None:
+                self._source = GitSource(self.root)
+            return self._source
+
+    def user_name(self) -> str:
+        return self.get().user_name()
+
+    def remote_url(self, remote: str) -> str | None:
+        """The remote's (first) URL by one ``git remote get-url`` (no GitPython); None: no such remote."""
+        if self._source is not None:
+            return self._source.remote_url(remote)
+        done = subprocess.run(
+            ["git", "remote", "get-url", "--all", remote],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
+        urls = done.stdout.splitlines() if done.returncode == 0 else []
+        return urls[0] if urls else None
 
 
 class GitSource:
