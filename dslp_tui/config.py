@@ -45,6 +45,8 @@ KEY_DEFAULTS: dict[str, str] = {
     "comment": "w",
     "open_close": "o",
     "runs": "u",
+    "open_browser": "O",
+    "copy_link": "y",
     "promote": "p",
     "fail": "x",
     "close_explore": "c",

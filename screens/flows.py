@@ -313,6 +313,68 @@ class Flows:
             "branch", lambda workspace: workspace.start_work(number, **confirmed), done, failed, ("tracker", "git")
         )
 
+    # --- the issue's web page: open it, copy it ---------------------------------------------
+
+    def open_in_browser(self, selected: NodeData | None) -> None:
+        """``O``: the issue's page in a browser. Never an address that is not http(s); with no
+        browser here (over SSH), or one that fails, the address is copied instead."""
+        from dslp_tui.links import graphical_session, web_url
+
+        row = self._selected_row(selected)
+        if row is None:
+            return
+        issue = row.issue
+        url = web_url(issue.url)
+        if not issue.url:
+            self.app.notify(
+                f"#{issue.number}: the {self.app.config.tracker} tracker has no web page; y copies #{issue.number}.",
+                severity="warning",
+            )
+        elif url is None:
+            self.app.notify(
+                f"#{issue.number}: not opened: {one_line(issue.url)[:100]!r} is not an http(s) address.",
+                title="Open in browser",
+                severity="error",
+            )
+        elif not graphical_session():
+            self._copy(url, f"No browser here (no display, as over SSH): copied {url}")
+        else:
+            self._open_url(url)
+
+    def _open_url(self, url: str) -> None:
+        """Ask the browser in a worker (a browser command may take a moment to return)."""
+        app = self.app
+
+        def launch() -> None:
+            import webbrowser
+
+            try:
+                opened = webbrowser.open(url)
+            except Exception:  # a broken browser command: copying still works
+                opened = False
+            if opened:
+                app.call_from_thread(app.notify, f"Opened {url}", title="Open in browser", timeout=4)
+            else:
+                app.call_from_thread(self._copy, url, f"No browser could be started: copied {url}")
+
+        app.run_worker(launch, thread=True, group="browser", exit_on_error=False)
+
+    def copy_link(self, selected: NodeData | None) -> None:
+        """``y``: copy the issue's address (``#N`` where the tracker has none) to the clipboard;
+        OSC 52 carries it, so it works over SSH in terminals that allow it."""
+        from dslp_tui.links import copy_text
+
+        row = self._selected_row(selected)
+        if row is None:
+            return
+        text = copy_text(row.issue)
+        refused = bool(row.issue.url) and text == f"#{row.number}"
+        self._copy(text, f"Copied {text}" + (" (its web address is not http(s))" if refused else ""))
+
+    def _copy(self, text: str, message: str) -> None:
+        self.app.copy_to_clipboard(text)
+        self.app.notify(message, title="Copied", timeout=5)
+
     # --- runs -----------------------------------------------------------------------------------
 
     def show_runs(self, selected: NodeData | None) -> None:
