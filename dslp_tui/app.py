@@ -525,6 +525,11 @@ class DslpApp(TypeAheadApp[int]):
         if self.board_screen.is_active:  # not a key that arrived under a dialog
             self.flows.show_runs(self.board_screen.selected)
 
+    def action_edit_issue(self) -> None:
+        """``E``: edit the selected issue's title and body (see ``Flows.edit_issue``)."""
+        if self.board_screen.is_active:
+            self.flows.edit_issue(self.board_screen.selected)
+
     def action_open_in_browser(self) -> None:
         """``O``: the selected issue's page in a browser (or its address copied, see ``Flows``)."""
         if self.board_screen.is_active:

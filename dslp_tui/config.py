@@ -45,6 +45,7 @@ KEY_DEFAULTS: dict[str, str] = {
     "comment": "w",
     "open_close": "o",
     "runs": "u",
+    "edit": "E",
     "open_browser": "O",
     "copy_link": "y",
     "promote": "p",

@@ -71,6 +71,7 @@ BOARD_ACTIONS: tuple[BoardAction, ...] = (
     BoardAction("close_explore", "c", "move('close')", "Close explore", "Close the exploration with its TL;DR (plan)"),
     BoardAction("open_close", "o", "open_close", "Close/reopen", "Close the issue, or reopen it"),
     BoardAction("runs", "u", "app.show_runs", "Runs", "Runs of the issue (an Ask: its children's): compare, graph"),
+    BoardAction("edit", "E", "app.edit_issue", "Edit", "Edit the issue's title and body (ctrl+o in the form: $EDITOR)"),
     BoardAction("open_browser", "O", "app.open_in_browser", "Browser", "Open the issue's web page (over SSH: copy it)"),
     BoardAction("copy_link", "y", "app.copy_link", "Copy", "Copy the issue's web address (local tracker: #N)"),
     BoardAction("filter", "slash", "filter", "Filter", "Filter by text, kind:, label:, state:", True),

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input, TextArea
 
+from dslp_tui.app import build_app
 from dslp_tui.cli import main
 from dslp_tui.drafts import EditDraft, EditDrafts
+from dslp_tui.editor import EditorError, edit_text, editor_command
 from dslp_tui.process import Kind, edit_problem
+from dslp_tui.screens.board import BoardScreen
+from dslp_tui.screens.edit_form import EditForm
+from dslp_tui.sources import github as github_source
 from dslp_tui.sources.local import LocalTracker
 from dslp_tui.workspace import IssueNotFound, ValidationError, Workspace
+
+from board_driver import labels, move_to, settle, tree
+from github_emulator import GitHubEmulator, emulator_fixture
 
 
 def tracker(repo: Path) -> LocalTracker:
@@ -180,3 +193,213 @@ def test_cli_edit_refusals(capsys, demo: Path, tmp_path: Path) -> None:
     assert status == 2 and "keep the line 'Ask Reference: #1'" in err and len(err.splitlines()) == 1
     status, _, err = cli(capsys, "--repo", str(demo), "edit", "5", "--title", "")
     assert status == 2 and "title: a title is required" in err
+
+
+# --- the board: E, the form, kept edits, $EDITOR -----------------------------------------------
+
+
+SIZE = (120, 40)
+
+
+def notes(app) -> str:
+    return "\n".join(n.message for n in app._notifications)
+
+
+def form_values(app) -> tuple[str, str]:
+    return app.screen.query_one("#title", Input).value, app.screen.query_one("#body", TextArea).text
+
+
+def fill(app, title: str | None = None, body: str | None = None) -> None:
+    if title is not None:
+        app.screen.query_one("#title", Input).value = title
+    if body is not None:
+        app.screen.query_one("#body", TextArea).load_text(body)
+
+
+async def open_edit(pilot, number: int) -> None:
+    move_to(pilot.app, f"issue-{number}")
+    await pilot.press("E")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, EditForm)
+
+
+async def test_edit_on_the_board_saves_and_the_board_shows_it(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_edit(pilot, 5)
+        title, body = form_values(app)
+        assert title == "Gradient boosting baseline" and "Ask Reference: #1" in body
+        fill(app, "GBM, tuned", body.replace("## Assumptions", "## Assumptions\n\nDepth 6 beats depth 3.", 1))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        issue = tracker(demo).get_issue(5)
+        assert issue.title == "GBM, tuned" and "Depth 6 beats depth 3." in issue.body
+        assert any(line.startswith("#5 GBM, tuned") for line in labels(app))
+        assert tree(app).cursor_node.data.key == "issue-5"
+        assert "Depth 6 beats depth 3." in app.screen.detail_source
+        assert not EditDrafts(demo / ".git" / "dslp" / "drafts").path(5).exists()
+
+
+async def test_a_refused_edit_is_kept_and_offered_again_then_saved(demo: Path) -> None:
+    app = build_app(demo)
+    drafts = EditDrafts(demo / ".git" / "dslp" / "drafts")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_edit(pilot, 5)
+        _, body = form_values(app)
+        broken = body.replace("Ask Reference: #1", "Belongs to the churn work")
+        fill(app, "GBM, tuned", broken)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "keep the line 'Ask Reference: #1'" in notes(app) and "press E on #5 to resume it" in notes(app)
+        assert tracker(demo).get_issue(5).title == "Gradient boosting baseline"  # nothing saved
+        assert drafts.load(5) == EditDraft(5, "GBM, tuned", broken)
+        await open_edit(pilot, 5)
+        assert form_values(app) == ("GBM, tuned", broken)
+        assert app.screen.query_one("#form").border_subtitle == "resumed from your unsaved edit"
+        fill(app, body=body)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert tracker(demo).get_issue(5).title == "GBM, tuned"
+        assert drafts.load(5) is None
+
+
+async def test_escape_keeps_the_edit_and_ctrl_r_twice_discards_it(demo: Path) -> None:
+    app = build_app(demo)
+    drafts = EditDrafts(demo / ".git" / "dslp" / "drafts")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_edit(pilot, 5)
+        await pilot.press("escape")  # nothing changed: nothing kept
+        assert drafts.load(5) is None
+        await open_edit(pilot, 5)
+        fill(app, "Half-typed title")
+        await pilot.press("escape")
+        assert drafts.load(5).title == "Half-typed title"
+        assert "press E on #5 to resume it" in notes(app)
+        await open_edit(pilot, 5)
+        assert form_values(app)[0] == "Half-typed title"
+        await pilot.press("ctrl+r")
+        assert isinstance(app.screen, EditForm)  # the first press only asks
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        assert drafts.load(5) is None
+        assert tracker(demo).get_issue(5).title == "Gradient boosting baseline"
+
+
+async def test_ctrl_o_hands_the_body_to_the_editor(demo: Path, tmp_path: Path, monkeypatch) -> None:
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys\n"
+        "path = sys.argv[1]\n"
+        "text = open(path, encoding='utf-8').read()\n"
+        "open(path, 'w', encoding='utf-8').write(text.replace('## Assumptions', '## Assumptions\\n\\nFrom vi.'))\n"
+    )
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {script}")
+    app = build_app(demo)
+    suspended: list[bool] = []
+
+    @contextlib.contextmanager
+    def suspend():  # a headless test has no terminal to hand over; the editor still runs for real
+        suspended.append(True)
+        yield
+
+    monkeypatch.setattr(app, "suspend", suspend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_edit(pilot, 5)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert suspended == [True]
+        assert "## Assumptions\n\nFrom vi." in form_values(app)[1]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "From vi." in tracker(demo).get_issue(5).body
+
+
+async def test_ctrl_o_without_an_editor_says_how(demo: Path, monkeypatch) -> None:
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_edit(pilot, 5)
+        await pilot.press("ctrl+o")
+        assert "Set $VISUAL or $EDITOR" in notes(app)
+        assert isinstance(app.screen, EditForm)
+
+
+def test_editor_command_and_a_failing_editor(tmp_path: Path) -> None:
+    assert editor_command({"VISUAL": "code --wait", "EDITOR": "vi"}) == ["code", "--wait"]
+    assert editor_command({"EDITOR": "vi"}) == ["vi"]
+    assert editor_command({"EDITOR": "  "}) is None
+    assert editor_command({"EDITOR": "vi 'unclosed"}) is None
+    with pytest.raises(EditorError, match="exited with status 1"):
+        edit_text("text", [sys.executable, "-c", "import sys; sys.exit(1)"])
+    with pytest.raises(EditorError, match="cannot start the editor"):
+        edit_text("text", [str(tmp_path / "no-such-editor")])
+    assert not list(Path(tempfile.gettempdir()).glob("dslp-edit-*"))  # the private copy is gone
+
+
+# --- the board against GitHub (the emulator) ------------------------------------------------------
+
+github = emulator_fixture()
+
+
+@pytest.fixture
+def project(tmp_path: Path, github: GitHubEmulator, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setitem(github_source.CLIENT_OPTIONS, "seconds_between_writes", None)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("GH_ENTERPRISE_TOKEN", github.token)
+    work = tmp_path / "churn-model"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True, capture_output=True)
+    (work / "dslp.toml").write_text(
+        f'[tracker]\nkind = "github"\nrepo = "acme/churn-model"\nbase_url = "{github.base_url}"\n'
+    )
+    ask = github.add_issue("Reduce customer churn", labels=["Ask"])["number"]
+    github.add_issue("Gradient boosting", body=CHILD, labels=["Experiment"], parent=ask)
+    return work
+
+
+async def test_edit_on_github(project: Path, github: GitHubEmulator) -> None:
+    app = build_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_edit(pilot, 2)
+        fill(app, "Gradient boosting, tuned", CHILD.replace("It helps.", "It helps: r2 0.74."))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        issue = github.issues[2]
+        assert issue["title"] == "Gradient boosting, tuned" and "r2 0.74" in issue["body"]
+        assert any(line.startswith("#2 Gradient boosting, tuned") for line in labels(app))
+        assert "r2 0.74" in app.screen.detail_source
+
+
+@pytest.mark.parametrize("failure", ["422", "offline"])
+async def test_a_failed_save_on_github_keeps_the_edit(project: Path, github: GitHubEmulator, failure: str) -> None:
+    app = build_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_edit(pilot, 2)
+        fill(app, "Gradient boosting, tuned", CHILD.replace("It helps.", "It helps a lot."))
+        if failure == "422":
+            errors = [{"resource": "Issue", "code": "custom", "field": "body", "message": "body is too long"}]
+            github.fail_next(422, method="PATCH", path_contains="/issues/2", errors=errors)
+        else:
+            github.go_offline()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        said = notes(app)
+        assert ("body is too long" if failure == "422" else "cannot reach GitHub") in said
+        assert "press E on #2 to resume it" in said
+        github.go_online()
+        assert github.issues[2]["title"] == "Gradient boosting"
+        await open_edit(pilot, 2)
+        assert form_values(app) == ("Gradient boosting, tuned", CHILD.replace("It helps.", "It helps a lot."))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert github.issues[2]["title"] == "Gradient boosting, tuned"
+        assert EditDrafts(project / ".git" / "dslp" / "drafts").load(2) is None
