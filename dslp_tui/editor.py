@@ -2,16 +2,22 @@
 
 The command is the person's own setting, split like a shell would split it (``code --wait``)
 but never run through a shell; the text goes through a private temporary file, removed after.
-The caller gives the terminal to the editor meanwhile (the board: ``App.suspend``).
+The caller gives the terminal to the editor meanwhile (the board: ``App.suspend``). That puts
+back the mode Textual found, which is already the board's raw mode (``terminal.board_input``
+takes the terminal before Textual starts), so the editor is given the usual cooked mode here;
+and ctrl+c in it interrupts the editor, not the board waiting for it.
 """
 
 from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
+import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from dslp_tui.errors import DslpError
@@ -42,7 +48,8 @@ def edit_text(text: str, command: list[str], suffix: str = ".md") -> str:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
         try:
-            finished = subprocess.run([*command, str(path)], check=False)
+            with _cooked_terminal(), _interrupts_to_the_editor():
+                finished = subprocess.run([*command, str(path)], check=False)
         except OSError as error:
             raise EditorError(f"cannot start the editor {command[0]!r}: {error.strerror or error}") from None
         if finished.returncode != 0:
@@ -53,3 +60,54 @@ def edit_text(text: str, command: list[str], suffix: str = ".md") -> str:
             raise EditorError("the editor saved text that is not UTF-8; the text is as it was") from None
     finally:
         path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _cooked_terminal() -> Iterator[None]:
+    """The terminal in the line discipline's usual mode (echo, line editing, signals, CR as
+    newline, flow control) while the editor runs; the mode it was in afterwards."""
+    try:
+        import termios
+    except ImportError:  # not a POSIX terminal
+        yield
+        return
+    try:
+        fd = sys.stdin.fileno()
+        saved = termios.tcgetattr(fd) if os.isatty(fd) else None
+    except (AttributeError, OSError, ValueError, termios.error):
+        saved = None
+    if saved is None:
+        yield
+        return
+    mode = [*saved]
+    mode[3] = saved[3] | termios.ECHO | termios.ICANON | termios.IEXTEN | termios.ISIG
+    mode[0] = saved[0] | termios.ICRNL | termios.IXON
+    with suppress(termios.error):
+        termios.tcsetattr(fd, termios.TCSANOW, mode)
+    try:
+        yield
+    finally:
+        with suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+
+@contextmanager
+def _interrupts_to_the_editor() -> Iterator[None]:
+    """ctrl+c and ctrl+\\ reach the whole foreground process group: while the editor runs,
+    only it acts on them (as ``os.system`` does). The editor starts with the default actions:
+    an exec resets a handled signal, where an ignored one would stay ignored in the child."""
+    saved: dict[int, object] = {}
+    for number in (signal.SIGINT, getattr(signal, "SIGQUIT", None)):
+        if number is not None:
+            with suppress(ValueError, OSError):  # not the main thread: leave it
+                saved[number] = signal.signal(number, _ignore)  # a handler, not SIG_IGN: exec resets it
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            with suppress(ValueError, OSError, TypeError):
+                signal.signal(number, handler)  # type: ignore[arg-type]
+
+
+def _ignore(number: int, frame: object) -> None:
+    """A signal meant for the editor: the board, waiting for it, does nothing."""

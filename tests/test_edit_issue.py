@@ -403,3 +403,11 @@ async def test_a_failed_save_on_github_keeps_the_edit(project: Path, github: Git
         await settle(pilot)
         assert github.issues[2]["title"] == "Gradient boosting, tuned"
         assert EditDrafts(project / ".git" / "dslp" / "drafts").load(2) is None
+
+
+def test_ctrl_c_in_the_editor_stops_the_editor_not_the_board() -> None:
+    """A terminal sends ctrl+c to the whole foreground group: here, to both processes at once."""
+    both = "import os, signal; os.kill(os.getppid(), signal.SIGINT); os.kill(os.getpid(), signal.SIGINT)"
+    with pytest.raises(EditorError, match="exited with status -2"):  # the editor: the default action
+        edit_text("text", [sys.executable, "-c", both])
+    # and this process (the board) went on: no KeyboardInterrupt
