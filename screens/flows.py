@@ -389,10 +389,8 @@ class Flows:
         issue = row.issue
         url = web_url(issue.url)
         if not issue.url:
-            self.app.notify(
-                f"#{issue.number}: the {self.app.config.tracker} tracker has no web page; y copies #{issue.number}.",
-                severity="warning",
-            )
+            why = "the local tracker has no web page" if self.app.config.tracker == "local" else "no web address known"
+            self.app.notify(f"#{issue.number}: {why}; y copies #{issue.number}.", severity="warning")
         elif url is None:
             self.app.notify(
                 f"#{issue.number}: not opened: {one_line(issue.url)[:100]!r} is not an http(s) address.",
