@@ -337,11 +337,12 @@ def test_editor_command_and_a_failing_editor(tmp_path: Path) -> None:
     assert editor_command({"EDITOR": "vi"}) == ["vi"]
     assert editor_command({"EDITOR": "  "}) is None
     assert editor_command({"EDITOR": "vi 'unclosed"}) is None
+    before = set(Path(tempfile.gettempdir()).glob("dslp-edit-*"))
     with pytest.raises(EditorError, match="exited with status 1"):
         edit_text("text", [sys.executable, "-c", "import sys; sys.exit(1)"])
     with pytest.raises(EditorError, match="cannot start the editor"):
         edit_text("text", [str(tmp_path / "no-such-editor")])
-    assert not list(Path(tempfile.gettempdir()).glob("dslp-edit-*"))  # the private copy is gone
+    assert set(Path(tempfile.gettempdir()).glob("dslp-edit-*")) == before  # the private copies are gone
 
 
 # --- the board against GitHub (the emulator) ------------------------------------------------------
