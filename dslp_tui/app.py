@@ -568,6 +568,21 @@ class DslpApp(TypeAheadApp[int]):
         if self.board_screen.is_active:  # not a key that arrived under a dialog
             self.flows.show_runs(self.board_screen.selected)
 
+    def action_edit_issue(self) -> None:
+        """``E``: edit the selected issue's title and body (see ``Flows.edit_issue``)."""
+        if self.board_screen.is_active:
+            self.flows.edit_issue(self.board_screen.selected)
+
+    def action_open_in_browser(self) -> None:
+        """``O``: the selected issue's page in a browser (or its address copied, see ``Flows``)."""
+        if self.board_screen.is_active:
+            self.flows.open_in_browser(self.board_screen.selected)
+
+    def action_copy_link(self) -> None:
+        """``y``: the selected issue's address (``#N`` on the local tracker) to the clipboard."""
+        if self.board_screen.is_active:
+            self.flows.copy_link(self.board_screen.selected)
+
     def set_filter(self, query: str) -> None:
         self.query_text = query
         self._redraw()

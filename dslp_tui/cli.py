@@ -121,6 +121,11 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--based-on", type=issue_number, help="for a model: the Experiment it is based on")
     new.add_argument("--body-file", type=Path, help="Markdown with '## Heading' sections of the template ('-' = stdin)")
 
+    edit = commands.add_parser("edit", help="change issue N's title and/or body")
+    edit.add_argument("number", type=issue_number)
+    edit.add_argument("--title", help="the new title (one line)")
+    edit.add_argument("--body-file", type=Path, help="the new body, Markdown, whole ('-' = stdin)")
+
     branch = commands.add_parser("branch", help="create, check out and push the DSLP branch for issue N")
     branch.add_argument("number", type=issue_number)
     branch.add_argument("--no-checkout", action="store_true", help="create (and push) without checking out")
@@ -198,6 +203,7 @@ def _run(args) -> int:
         "new": _new,
         "branch": _branch,
         "state": _state,
+        "edit": _edit,
     }
     handler = _move if args.command in MOVE_COMMANDS else handlers.get(args.command)
     if handler is not None:
@@ -562,6 +568,28 @@ def _new(workspace, args) -> int:
     except TrackerError as error:
         raise CliError(f"{error} ({_draft_note(error)})") from None
     _say(issue.number)
+    return 0
+
+
+def _edit(workspace, args) -> int:
+    """``edit N``: the new title and/or body, checked as the board's edit form checks them."""
+    from dslp_tui.tracker import NotFoundError, TrackerError
+    from dslp_tui.workspace import IssueNotFound, ValidationError
+
+    if args.title is None and args.body_file is None:
+        raise CliError("edit: give --title, --body-file, or both", EXIT_USAGE)
+    body = read_body_file(args.body_file) if args.body_file is not None else None
+    try:
+        issue = workspace.edit_issue(args.number, title=args.title, body=body)
+    except IssueNotFound:
+        raise CliError(f"issue #{args.number} does not exist") from None
+    except ValidationError as error:
+        raise CliError(f"edit #{args.number}: {error}", EXIT_USAGE) from None
+    except NotFoundError:
+        raise CliError(f"issue #{args.number} does not exist") from None
+    except TrackerError as error:
+        raise CliError(f"edit #{args.number}: {error}") from None
+    _say(f"#{issue.number} {issue.title}")
     return 0
 
 

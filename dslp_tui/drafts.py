@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 import uuid
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from dslp_tui.model import IssueDraft
@@ -80,6 +80,50 @@ class DraftStore:
         for target in (self.path(key), self.path(f"{key}-{draft.draft_id}") if draft.draft_id else None):
             if target is not None and _owns(self._read(target), draft.draft_id, missing=False):
                 target.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class EditDraft:
+    """An edit of issue ``number`` not saved yet: its title and body as last typed."""
+
+    number: int
+    title: str
+    body: str
+
+
+class EditDrafts:
+    """Unsaved edits, one per issue (``edit-<N>.json`` beside the new-issue drafts).
+
+    Kept when the edit form is closed or its save fails (network down, the tracker refused
+    it); offered again when that issue is edited next; removed only once an edit is saved.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path(self, number: int) -> Path:
+        return self.directory / f"edit-{number}.json"
+
+    def save(self, draft: EditDraft) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".edit-", suffix=".json")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(asdict(draft), out, indent=2, ensure_ascii=False)
+        target = self.path(draft.number)
+        os.replace(temp, target)
+        return target
+
+    def load(self, number: int) -> EditDraft | None:
+        try:
+            data = json.loads(self.path(number).read_text(encoding="utf-8"))
+            draft = EditDraft(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+        ok = draft.number == number and isinstance(draft.title, str) and isinstance(draft.body, str)
+        return draft if ok else None
+
+    def discard(self, number: int) -> None:
+        self.path(number).unlink(missing_ok=True)
 
 
 def _owns(stored: IssueDraft | None, draft_id: str, missing: bool = True) -> bool:

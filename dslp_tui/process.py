@@ -445,6 +445,41 @@ def parse_sections(body: str) -> dict[str, str]:
     return result
 
 
+_MENTION = re.compile(r"(?<![\w&])#(\d+)\b")
+
+
+def mentions(text: str) -> set[int]:
+    """The issue numbers ``text`` names as ``#N`` (not ``&#39;`` entities or ``abc#1``)."""
+    return {int(n) for n in _MENTION.findall(text or "")}
+
+
+def edit_problem(kind: Kind | None, old_body: str, new_body: str) -> str | None:
+    """Why ``new_body`` may not replace ``old_body`` on an issue of ``kind``, or None.
+
+    An edit may change any words, but not what the board and the moves read from the body:
+    the ``Ask Reference`` and ``Based on Experiment`` lines, the template's ``##`` headings
+    the body had (the moves append under them), and the children an Ask lists in its
+    sections. Only what the old body had is required, so an issue filed elsewhere, without
+    the template, can still be edited.
+    """
+    for name in (ASK_REFERENCE, BASED_ON_EXPERIMENT):
+        old = parse_reference(old_body, name)
+        if old is not None and parse_reference(new_body, name) != old:
+            return f"body: keep the line '{name}: #{old}'; the board links this issue by it"
+    old_sections, new_sections = parse_sections(old_body), parse_sections(new_body)
+    headings = [s.heading for t in TEMPLATES if t.kind is kind for s in t.sections]
+    for heading in dict.fromkeys(headings):
+        if heading in old_sections and heading not in new_sections:
+            return f"body: keep the heading '## {heading}' (a section of the {kind} template); edit what is under it"
+    if kind is Kind.ASK:
+        for heading in ASK_SECTION_FOR.values():
+            gone = mentions(old_sections.get(heading, "")) - mentions(new_sections.get(heading, ""))
+            if gone:
+                number = min(gone)
+                return f"body: keep #{number} under '## {heading}'; the Ask lists its children there"
+    return None
+
+
 # --- Branch names ---------------------------------------------------------------------------
 
 SLUG_MAX = 40

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
-from dslp_tui.drafts import DraftStore, with_identity
+from dslp_tui.drafts import DraftStore, EditDrafts, with_identity
 from dslp_tui.errors import EXIT_USAGE, DslpError
 from dslp_tui.model import Comment, Issue, IssueDraft, Run, Snapshot, primary_branch
 from dslp_tui.parts import GitPart, IssuesPart, merge_snapshot
@@ -27,6 +27,7 @@ from dslp_tui.process import (
     STATUS_KEYS,
     Kind,
     branch_name,
+    edit_problem,
     pull_request_body,
     render_body,
     template,
@@ -60,6 +61,37 @@ class ValidationError(DslpError, ValueError):
 
 class IssueNotFound(ValidationError):
     """A draft names an issue the tracker does not have (the CLI: the operation failed, exit 1)."""
+
+
+TITLE_MAX = 256  # GitHub's limit
+BODY_MAX = 65536  # GitHub's limit, in characters
+_TITLE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab and newline are text
+
+
+def checked_title(title: str) -> str:
+    """An edited title, trimmed: one line of printable text, not empty, at most 256 characters."""
+    if "\n" in title.strip() or "\r" in title.strip():
+        raise ValidationError("title: keep the title on one line")
+    title = title.strip()
+    if not title:
+        raise ValidationError("title: a title is required")
+    if _TITLE_CONTROLS.search(title):
+        raise ValidationError("title: remove the control characters (escape sequences, tabs) from the title")
+    if len(title) > TITLE_MAX:
+        raise ValidationError(f"title: keep it under {TITLE_MAX} characters")
+    return title
+
+
+def checked_body(body: str) -> str:
+    """An edited body with Windows line ends made plain; control characters other than tab and
+    newline are refused (they would reach other people's terminals), as is more than GitHub keeps."""
+    body = body.replace("\r\n", "\n")
+    if _BODY_CONTROLS.search(body):
+        raise ValidationError("body: remove the control characters (escape sequences) from the body")
+    if len(body) > BODY_MAX:
+        raise ValidationError(f"body: keep it under {BODY_MAX:,} characters (GitHub's limit)")
+    return body
 
 
 class NeedsConfirmation(DslpError):
@@ -118,6 +150,11 @@ class Workspace:
     @property
     def name(self) -> str:
         return self.root.name
+
+    @property
+    def edit_drafts(self) -> EditDrafts:
+        """Unsaved edits of issues, kept beside the new-issue drafts."""
+        return EditDrafts(self.drafts.directory)
 
     def load(self) -> Snapshot:
         """Read issues, pull requests and branch states at one moment."""
@@ -283,6 +320,29 @@ class Workspace:
                 "body: the comment is empty; write what was learned after TL;DR:, or cancel", field="body"
             )
         return self.tracker.comment(number, body.strip())
+
+    def edit_issue(self, number: int, *, title: str | None = None, body: str | None = None) -> Issue:
+        """Change issue ``number``'s title and/or body (None: leave it), checked first.
+
+        The title is one line of text; the body may say anything, but keeps what the board and
+        the moves read from it (:func:`~dslp_tui.process.edit_problem`), checked against the
+        body the tracker has now, not the one the edit started from. Nothing changed: no write.
+        """
+        if title is None and body is None:
+            raise ValidationError("edit: give a new title, a new body, or both")
+        current = self._issue(number, "issue")
+        if title is not None:
+            title = checked_title(title)
+            title = title if title != current.title else None
+        if body is not None:
+            body = checked_body(body)
+            problem = edit_problem(current.kind, current.body, body)
+            if problem:
+                raise ValidationError(problem, field="body")
+            body = body if body != current.body else None
+        if title is None and body is None:
+            return current
+        return self.tracker.update_issue(number, title=title, body=body)
 
     # --- labels and state ---------------------------------------------------------------------
 

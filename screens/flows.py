@@ -333,6 +333,129 @@ class Flows:
             "branch", lambda workspace: workspace.start_work(number, **confirmed), done, failed, ("tracker", "git")
         )
 
+    # --- editing an issue -----------------------------------------------------------------------
+
+    def edit_issue(self, selected: NodeData | None) -> None:
+        """``E``: the title and body in a form, prefilled from the board, or from the unsaved
+        edit of this issue when one is kept (a form closed, a save that failed)."""
+        from dslp_tui.drafts import EditDraft
+        from dslp_tui.screens.edit_form import EditForm, EditResult
+
+        row = self._selected_row(selected)
+        workspace = self._loaded() if row is not None else None
+        if row is None or workspace is None:
+            return
+        issue, drafts = row.issue, workspace.edit_drafts
+        number, original = issue.number, (issue.title, issue.body)
+        kept = drafts.load(number)
+        title, body = (kept.title, kept.body) if kept is not None else original
+
+        def done(result: EditResult | None) -> None:
+            if result is None:
+                return
+            if result.discarded:
+                drafts.discard(number)
+                self.app.notify(f"Unsaved edit of #{number} discarded.", timeout=4)
+            elif result.submitted:
+                self.save_edit(number, result.title, result.body)
+            elif (result.title, result.body) != original:
+                path = drafts.save(EditDraft(number, result.title, result.body))
+                self.app.notify(f"Edit kept ({path.name}); press E on #{number} to resume it.", timeout=5)
+            else:
+                drafts.discard(number)  # nothing differs from the issue: nothing to keep
+
+        kind = issue.kind.value if issue.kind else "issue"
+        heading = f"Edit #{number} {kind} · {one_line(issue.title)}"
+        self.app.push_screen(EditForm(heading, title, body, original, resumed=kept is not None), done)
+
+    def save_edit(self, number: int, title: str, body: str) -> None:
+        """Save through ``Workspace.edit_issue``; the edit is kept on disk first and removed only
+        once saved, so a refusal, a network failure or a crash leaves it to resume."""
+        from dslp_tui.drafts import EditDraft
+
+        workspace = self.app.workspace
+        kept = None
+        if workspace is not None:
+            try:
+                kept = workspace.edit_drafts.save(EditDraft(number, title, body))
+            except OSError:
+                kept = None
+
+        def saved(issue: Issue) -> None:
+            if workspace is not None:
+                workspace.edit_drafts.discard(number)
+            self.app.notify(f"#{issue.number} {one_line(issue.title)}", title="Saved", timeout=5)
+
+        def failed(error: BaseException) -> None:
+            then = (
+                f"Your edit is kept in {kept}; press E on #{number} to resume it."
+                if kept is not None
+                else "Your edit could not be kept."
+            )
+            self.app.notify(f"{describe(error)}\n{then}", title="Edit not saved", severity="error", timeout=12)
+
+        self.app.write("edit", lambda ws: ws.edit_issue(number, title=title, body=body), saved, failed)
+
+    # --- the issue's web page: open it, copy it ---------------------------------------------
+
+    def open_in_browser(self, selected: NodeData | None) -> None:
+        """``O``: the issue's page in a browser. Never an address that is not http(s); with no
+        browser here (over SSH), or one that fails, the address is copied instead."""
+        from dslp_tui.links import graphical_session, web_url
+
+        row = self._selected_row(selected)
+        if row is None:
+            return
+        issue = row.issue
+        url = web_url(issue.url)
+        if not issue.url:
+            why = "the local tracker has no web page" if self.app.config.tracker == "local" else "no web address known"
+            self.app.notify(f"#{issue.number}: {why}; y copies #{issue.number}.", severity="warning")
+        elif url is None:
+            self.app.notify(
+                f"#{issue.number}: not opened: {one_line(issue.url)[:100]!r} is not an http(s) address.",
+                title="Open in browser",
+                severity="error",
+            )
+        elif not graphical_session():
+            self._copy(url, f"No browser here (no display, as over SSH): copied {url}")
+        else:
+            self._open_url(url)
+
+    def _open_url(self, url: str) -> None:
+        """Ask the browser in a worker (a browser command may take a moment to return)."""
+        app = self.app
+
+        def launch() -> None:
+            import webbrowser
+
+            try:
+                opened = webbrowser.open(url)
+            except Exception:  # a broken browser command: copying still works
+                opened = False
+            if opened:
+                app.call_from_thread(app.notify, f"Opened {url}", title="Open in browser", timeout=4)
+            else:
+                app.call_from_thread(self._copy, url, f"No browser could be started: copied {url}")
+
+        app.run_worker(launch, thread=True, group="browser", exit_on_error=False)
+
+    def copy_link(self, selected: NodeData | None) -> None:
+        """``y``: copy the issue's address (``#N`` where the tracker has none) to the clipboard;
+        OSC 52 carries it, so it works over SSH in terminals that allow it."""
+        from dslp_tui.links import copy_text
+
+        row = self._selected_row(selected)
+        if row is None:
+            return
+        text = copy_text(row.issue)
+        refused = bool(row.issue.url) and text == f"#{row.number}"
+        self._copy(text, f"Copied {text}" + (" (its web address is not http(s))" if refused else ""))
+
+    def _copy(self, text: str, message: str) -> None:
+        self.app.copy_to_clipboard(text)
+        self.app.notify(message, title="Copied", timeout=5)
+
     # --- runs -----------------------------------------------------------------------------------
 
     def show_runs(self, selected: NodeData | None) -> None:
