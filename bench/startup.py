@@ -393,8 +393,8 @@ def measure(
         code, args, extra = setups[name]
         # The board is saved once git is read too (branch states fill in after the issues).
         primed = homes.is_primed if name == "dslp-warm" else lambda: True
-        env = {**extra(), "BENCH_PRIME": "1"} if name == "dslp-warm" else extra()
-        run_child(code, args, mode=mode, marker=MARKER, extra_env=env, quit_when=primed)
+        warm_up_env = {**extra(), "BENCH_PRIME": "1"} if name == "dslp-warm" else extra()
+        run_child(code, args, mode=mode, marker=MARKER, extra_env=warm_up_env, quit_when=primed)
     if not homes.is_primed():
         raise RuntimeError(f"the warm-up run left no board cache in {homes.warm}")
     for index in range(runs):
