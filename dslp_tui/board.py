@@ -6,7 +6,6 @@ is :mod:`dslp_tui.present`; plain data for ``--json`` is :mod:`dslp_tui.report`.
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +18,7 @@ from dslp_tui.process import (
     CHILD_KINDS,
     STATUS_KEYS,
     Kind,
+    mentions,
     parse_reference,
 )
 
@@ -257,12 +257,9 @@ def join(snapshot: Snapshot, config: Config) -> Joined:
     )
 
 
-_MENTION = re.compile(r"(?<![\w&])#(\d+)\b")
-
-
 def missing_in_body(ask: Issue, children: list[Row] | tuple[Row, ...]) -> tuple[int, ...]:
     """The children an Ask lists in its sections (Data, Explore, Experiment) that its body never names."""
-    listed = {int(n) for n in _MENTION.findall(ask.body or "")}
+    listed = mentions(ask.body or "")
     return tuple(sorted(r.number for r in children if r.issue.kind in ASK_SECTION_FOR and r.number not in listed))
 
 
