@@ -534,6 +534,8 @@ class DslpApp(TypeAheadApp[int]):
             self.post_message(CommentsLoaded(number, comments))
 
     def on_comments_loaded(self, message: CommentsLoaded) -> None:
+        if not self.is_running:  # shutting down: the detail pane may be gone already
+            return
         self.board_screen.show_comments(message.number, message.comments)
 
     # --- the board host: what the board screen asks for -----------------------------------------

@@ -17,6 +17,10 @@ Two causes in Textual 8 lose or misroute such keys, and :class:`TypeAheadApp` re
   once :meth:`release_keys` is called.
 
 Pastes are queued with the keys, so they keep their place in what was typed.
+
+Keys still held or on their way when the app shuts down are dropped: shutting down empties
+the screen stack (also without :meth:`~textual.app.App.exit`: ``run_test``'s teardown, a
+crash) while the app still handles its messages, so there is nothing to deliver them to.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from collections import deque
 from typing import Generic, TypeVar
 
 from textual import events
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.message_pump import MessagePump
+from textual.screen import Screen
 
 ReturnType = TypeVar("ReturnType")
 
@@ -60,6 +65,8 @@ class TypeAheadApp(App[ReturnType], Generic[ReturnType]):
             self._feeder = asyncio.create_task(self._feed())
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste)) and self._open_screen() is None:
+            return  # shutting down: nothing to deliver it to (Textual's key handling reads self.screen)
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             if event is self._passing:
                 self._passing = None
@@ -73,8 +80,11 @@ class TypeAheadApp(App[ReturnType], Generic[ReturnType]):
 
     async def _feed(self) -> None:
         """Hand the typed events over one by one, each once the one before has landed."""
-        while self._typed and self.keys_ready() and not self._exit:
+        while self._typed and self.keys_ready():
             await self._settle()
+            if self._open_screen() is None:
+                self._typed.clear()  # shutting down: nothing to deliver them to
+                return
             event = self._typed.popleft()
             self._passing = event
             self._passed_to = None
@@ -90,12 +100,14 @@ class TypeAheadApp(App[ReturnType], Generic[ReturnType]):
         """Wait until the screen is mounted and it and the focused widget have nothing left to do."""
         rounds = 0
         while True:
-            screen = self.screen
+            screen = self._open_screen()
+            if screen is None:
+                return
             nodes: list[MessagePump] = [self, screen]
             if self.focused is not None:
                 nodes.extend(self.focused.ancestors_with_self)
             quiet = all(node.message_queue_size == 0 for node in nodes)
-            if (screen.is_mounted and (quiet or rounds >= SETTLE_ROUNDS)) or _closed(screen) or self._exit:
+            if (screen.is_mounted and (quiet or rounds >= SETTLE_ROUNDS)) or _closed(screen):
                 return
             rounds += 1
             for node in nodes:
@@ -115,8 +127,23 @@ class TypeAheadApp(App[ReturnType], Generic[ReturnType]):
 
         if not node.call_later(finish):
             return  # closed: nothing more will happen there
-        while not done.done() and not _closed(node) and not self._exit:
+        while not done.done() and not _closed(node) and self._open_screen() is not None:
             await asyncio.wait([done], timeout=CLOSED_CHECK)
+
+    def _open_screen(self) -> Screen | None:
+        """The screen keys go to, or None once the app is shutting down.
+
+        Shutting down empties the screen stack while the app still handles its messages,
+        and not only after :meth:`exit`: ``run_test``'s teardown and a crash close the
+        screens without it. Every access to ``self.screen`` (``self.focused`` too) made
+        across an ``await`` must look here first, or it raises ``ScreenStackError``.
+        """
+        if self._exit or not self.is_running:
+            return None
+        try:
+            return self.screen
+        except ScreenStackError:
+            return None
 
 
 def _closed(node: MessagePump) -> bool:

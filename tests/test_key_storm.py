@@ -234,16 +234,17 @@ async def test_a_palette_search_that_outlives_the_palette_ends_quietly(demo: Pat
         await assert_board_answers(app, pilot)
 
 
-@pytest.mark.parametrize("late", ["loaded", "failed"])
+@pytest.mark.parametrize("late", ["loaded", "failed", "comments"])
 async def test_a_refresh_finishing_during_shutdown_does_not_raise(demo: Path, late: str) -> None:
     """A refresh's result that arrives while the app closes its screens is dropped, not drawn.
 
     Textual can still handle the app's messages while it removes the screens at shutdown (it
     does under ``run_test``, where the app's queue closes only after the screens); a
-    refresh's worker posting then found the board's tree gone (``NoMatches``). The result is
-    posted here at that moment: after the screens are closed, before the app's queue is.
+    refresh's worker posting then found the board's tree gone (``NoMatches``), and so did
+    the comments read for the issue shown (``#detail-comments``). The result is posted here
+    at that moment: after the screens are closed, before the app's queue is.
     """
-    from dslp_tui.app import Failed, IssuesLoaded
+    from dslp_tui.app import CommentsLoaded, Failed, IssuesLoaded
     from dslp_tui.workspace import IssuesPart
 
     app = build_app(demo)
@@ -253,8 +254,14 @@ async def test_a_refresh_finishing_during_shutdown_does_not_raise(demo: Path, la
         await close_all()
         snapshot = app.snapshot
         assert snapshot is not None
-        late_message = IssuesLoaded(IssuesPart(snapshot.issues, snapshot.pulls)) if late == "loaded" else None
-        app.post_message(late_message or Failed("tracker", OSError("gone")))
+        shown = app.board_screen._shown
+        assert shown is not None  # the detail pane shows an issue: its comments would go there
+        late_message = {
+            "loaded": IssuesLoaded(IssuesPart(snapshot.issues, snapshot.pulls)),
+            "failed": Failed("tracker", OSError("gone")),
+            "comments": CommentsLoaded(shown, []),
+        }[late]
+        app.post_message(late_message)
         await asyncio.sleep(0.1)  # the app's queue is still open: it handles the message now
 
     app._close_all = close_all_then_a_refresh_finishes
