@@ -633,7 +633,10 @@ class DslpApp(TypeAheadApp[int]):
         from dslp_tui.screens.palette import Palette
 
         if self.use_command_palette and not isinstance(self.screen, CommandPalette):
-            self.push_screen(Palette(id="--command-palette"))
+            # No id (Textual's own gives "--command-palette"): a palette closed in the same
+            # burst is still registered while it is removed, and a second one with its id
+            # would be refused (DuplicateIds). Nothing looks the palette up by id.
+            self.push_screen(Palette())
 
     def search_themes(self) -> None:
         """The palette's Theme command, with the same guarded palette."""

@@ -220,6 +220,22 @@ async def test_a_late_second_close_of_the_palette_leaves_the_board(demo: Path) -
         await assert_board_answers(app, pilot)
 
 
+async def test_ctrl_p_while_the_closed_palette_is_still_being_removed_opens_a_new_one(demo: Path) -> None:
+    """Found by the storm (seed 3): escape then ctrl+p in one burst. The closed palette is
+    still registered while it is removed; the new one must not clash with it (DuplicateIds)."""
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        palette = await open_palette(app, pilot)
+        palette.dismiss()  # escape: popped, its removal still to come
+        app.action_command_palette()  # ctrl+p, handled before the removal
+        await quiesce(app)
+        assert CommandPalette.is_open(app) and app.screen is not palette
+        app.screen.dismiss()
+        await quiesce(app)
+        await assert_board_answers(app, pilot)
+
+
 async def test_a_palette_search_that_outlives_the_palette_ends_quietly(demo: Path) -> None:
     """Found by the storm: a keystroke's search starting after escape removed the palette's list."""
     app = build_app(demo)
