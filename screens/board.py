@@ -159,12 +159,46 @@ class BoardTree(Tree[NodeData]):
         if self.scroll_offset.y <= line < self.scroll_offset.y + self.size.height:
             self._refresh_line(line)
 
+    # A redraw puts the cursor back once the new lines are numbered (after the next refresh).
+    # A key handled before then lands that first, so it moves from where the person is and is
+    # not undone by it: keys come in bursts while a fresh board replaces the cached one.
+    def _land_pending(self) -> None:
+        screen = self.screen
+        if isinstance(screen, BoardScreen):
+            screen.land_pending()
+
+    def action_cursor_down(self) -> None:
+        self._land_pending()
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self._land_pending()
+        super().action_cursor_up()
+
+    def action_page_down(self) -> None:
+        self._land_pending()
+        super().action_page_down()
+
+    def action_page_up(self) -> None:
+        self._land_pending()
+        super().action_page_up()
+
+    def action_toggle_node(self) -> None:
+        self._land_pending()
+        super().action_toggle_node()
+
+    def action_select_cursor(self) -> None:
+        self._land_pending()
+        super().action_select_cursor()
+
     def action_expand(self) -> None:
+        self._land_pending()
         node = self.cursor_node
         if node is not None and node.allow_expand:
             node.expand()
 
     def action_collapse(self) -> None:
+        self._land_pending()
         node = self.cursor_node
         if node is None:
             return
@@ -297,6 +331,12 @@ class BoardScreen(Screen[None]):
             self.call_after_refresh(self._select)
         else:
             self._show_detail(None)
+
+    def land_pending(self) -> None:
+        """Put the cursor on the pending selection now, if a redraw left one (see BoardTree)."""
+        if self._pending is not None:
+            _ = self.query_one(BoardTree).last_line  # numbers the lines of the nodes just added
+            self._select()
 
     def _select(self) -> None:
         """Put the cursor on the pending selection and repaint the details from the board shown

@@ -182,3 +182,22 @@ async def test_ascii_mode_cuts_a_title_with_three_dots(demo: Path) -> None:
         screen = "\n".join("".join(s.text for s in strip) for strip in app.screen._compositor.render_strips())
         line = next(text for text in screen.splitlines() if "Customer lifetime" in text)
         assert "..." in line and LONG_TITLE not in line and "…" not in screen, line
+
+
+async def test_a_cursor_key_handled_before_a_redraw_lands_still_moves_the_cursor(demo: Path) -> None:
+    """A redraw puts the cursor back after the next refresh; a key handled before that must
+    not be undone by it (keys arrive in bursts while a fresh board replaces the cached one)."""
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        move_to(app, "issue-3")
+        await settle(pilot)
+        below = tree(app).get_node_at_line(tree(app).cursor_line + 1).data.key
+        app._redraw()  # the same board again: the cursor is put back after the next refresh
+        app.board_screen.action_cursor("down")  # j, handled before that refresh
+        await settle(pilot)
+        assert tree(app).cursor_node.data.key == below
+        app._redraw()
+        tree(app).action_cursor_up()  # the arrow key, the tree's own binding
+        await settle(pilot)
+        assert tree(app).cursor_node.data.key == "issue-3"
