@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from dslp_tui.board import Board, Group, Row
@@ -42,6 +42,7 @@ from dslp_tui.present import (
 from dslp_tui.rollup import RunSummary
 from dslp_tui.screens.detail import DetailPane
 from dslp_tui.screens.host import BoardHost, NodeData
+from dslp_tui.screens.keyline import KeyLine
 from dslp_tui.screens.render import Facts, plain, to_text
 from dslp_tui.screens.status_bar import StatusBar, StatusInfo
 from dslp_tui.text import clean
@@ -267,7 +268,7 @@ class BoardScreen(Screen[None]):
         yield Static(
             f"This terminal is too small; dslp-tui needs at least {TOO_SMALL[0]}×{TOO_SMALL[1]}.", id="too-small"
         )
-        yield Footer()
+        yield KeyLine(first=len(FOOTER_FIRST))
 
     def on_mount(self) -> None:
         tree = self.query_one(BoardTree)

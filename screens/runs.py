@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, SelectionList, Sparkline, Static
+from textual.widgets import DataTable, SelectionList, Sparkline, Static
 from textual.widgets.selection_list import Selection
 
 from dslp_tui.bugs import describe
@@ -31,6 +31,7 @@ from dslp_tui.runtable import (
     metric_names,
     run_label,
 )
+from dslp_tui.screens.keyline import KeyLine
 from dslp_tui.screens.modal import Modal
 from dslp_tui.screens.pickers import Picker
 from dslp_tui.screens.render import STYLES
@@ -88,7 +89,7 @@ class RunsScreen(Modal[None]):
             frame.border_subtitle = "escape closes"
             yield Static(self._heading(), id="runs-heading")
             yield DataTable(zebra_stripes=True, cursor_type="row", id="runs-table")
-        yield Footer()
+        yield KeyLine(first=1)
 
     def on_mount(self) -> None:
         self._draw()
