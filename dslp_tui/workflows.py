@@ -36,6 +36,7 @@ from dslp_tui.process import (
 )
 from dslp_tui.runs import ModelRegistry
 from dslp_tui.sources.git import MoveGit
+from dslp_tui.text import one_line
 from dslp_tui.tracker import PullRequests, Tracker
 
 MOVES = ("promote", "fail", "close")
@@ -753,11 +754,14 @@ class OpenedMove:
 
     @property
     def register_offer(self) -> str | None:
-        """What the toggle says ("register the model of run <id> in <registry>"), or None: not offered."""
+        """What the toggle says, or None: not offered. The run by its name and the registry by
+        its kind ("register the model of run tabnet-small in MLflow"): the run's id and the
+        store's address are in the step it adds, and would not fit the dialog's line."""
         best = self.plan.context.best_run
         if self.registry is None or best is None:
             return None
-        return f"register the model of run {best.id} in {getattr(self.registry, 'name', 'the registry')}"
+        where = getattr(self.registry, "name", "") or "the registry"
+        return f"register the model of run {one_line(best.name) or best.id} in {where.split()[0]}"
 
     @property
     def tldr(self) -> str:
