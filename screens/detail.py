@@ -24,6 +24,7 @@ from textual.strip import Strip
 __all__ = ["DetailPane"]
 
 SLICE_SECONDS = 0.004  # rendering done in one go between two looks at the event loop
+SLICE_GAP_SECONDS = 0.005  # the event loop is left to other work this long between two slices
 KEY_WAIT_SECONDS = 0.01  # a slice waits this long while a typed key is being handled
 
 
@@ -182,10 +183,11 @@ class DetailPane(ScrollView, can_focus=True):
 
     async def _render_more(self, job: tuple[Iterator[Strip], list[Strip]]) -> None:
         """The next slice of a render still going (a newer render replaced ``job``: nothing)."""
-        # Let every other task take a step first: the pane's queue hands over the next
-        # callback without returning to the event loop, so without this the whole render
-        # would run as one block.
-        await asyncio.sleep(0)
+        # Give the event loop to everything else first, for a while: the pane's queue hands
+        # over the next callback without returning to the loop, so without this the whole
+        # render would run as one block; and with a mere turn a slice would land between
+        # every two steps of a key's trip or a frame's composition.
+        await asyncio.sleep(SLICE_GAP_SECONDS)
         if job is not self._rest or not self.is_mounted:
             return
         if getattr(self.app, "keys_pending", False):  # a key is being handled: it comes first
