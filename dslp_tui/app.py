@@ -18,7 +18,6 @@ whose traceback goes to a log file the message names (``bugs.describe``).
 from __future__ import annotations
 
 import functools
-import gc
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -26,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import SystemCommand
 from textual.markup import escape as escape_markup
 from textual.message import Message
@@ -40,6 +39,7 @@ from dslp_tui.board import Board, Filter, Joined, build_board, join
 from dslp_tui.bugs import describe
 from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
+from dslp_tui.gcpolicy import GcPolicy
 from dslp_tui.model import Comment, Issue, Run, Snapshot
 from dslp_tui.parts import GitPart, IssuesPart, merge_snapshot
 from dslp_tui.rollup import RunSummary, summaries
@@ -147,6 +147,8 @@ class DslpApp(TypeAheadApp[int]):
         self._runs: tuple[Run, ...] | None = None  # None: not read (yet)
         self._errors: dict[str, str] = {}  # by source or operation, the latest last
         self._countdown: Timer | None = None
+        self.gc_policy = GcPolicy()  # full garbage collections only while the keys are idle
+        self._idle_timer: Timer | None = None
         self._joined: tuple[Snapshot, Joined, dict[int, RunSummary] | None] | None = None
         self._first_frame = threading.Event()
         self._board_shown = threading.Event()  # a board is painted (or the tracker failed): git may load
@@ -160,6 +162,7 @@ class DslpApp(TypeAheadApp[int]):
         self.set_keymap(self.config.keys)
 
     async def on_mount(self) -> None:
+        self.gc_policy.install()
         self.board_screen = BoardScreen(self, self.ascii_only)
         await self.push_screen(self.board_screen)
         self._show_cached_board()
@@ -331,7 +334,6 @@ class DslpApp(TypeAheadApp[int]):
             del self._errors[key]  # a fresh board: the failures of earlier loads and writes are history
         self._fresh()
         self.call_after_refresh(self._board_painted)
-        self.call_after_refresh(self._settle_garbage)
         self.call_after_refresh(self.release_keys)
 
     def on_branches_loaded(self, message: BranchesLoaded) -> None:
@@ -373,23 +375,42 @@ class DslpApp(TypeAheadApp[int]):
         else:
             self.snapshot = merge_snapshot(issues, self._git, self._runs or (), cached)
         self._redraw()
+        self._settle_garbage()
 
     def _settle_garbage(self) -> None:
-        """Take what a fresh board leaves alive out of the garbage collector's way.
+        """Take what a fresh board leaves alive out of the garbage collector's way, once the
+        keys are idle (``gcpolicy.py``): unfreeze what the previous load froze (so the old
+        board is collected), collect, and freeze the survivors; later collections walk only
+        what is newer."""
+        self.gc_policy.loaded()
+        self._arm_idle()
 
-        A full collection walks every tracked object (Textual, every module, the snapshot,
-        the tree): tens of milliseconds with a big board, and Textual's rendering churn
-        starts one every second or two while a key is held, stalling the keys queued behind
-        it. So: collect once, right after the board is painted, and freeze the survivors;
-        later collections walk only what is newer. What the previous load froze is unfrozen
-        first, so the old board is collected, not kept.
-        """
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.InputEvent, events.Paste)):
+            self.gc_policy.input(time.monotonic())  # a full collection waits for the keys to pause
+            self._arm_idle()
+        await super().on_event(event)
+
+    def _arm_idle(self) -> None:
+        """Look again once the keys may have gone idle (one timer, however many keys come)."""
+        if self._idle_timer is None and self.is_running:
+            delay = max(self.gc_policy.idle_in(time.monotonic()), self.gc_policy.idle_seconds)
+            self._idle_timer = self.set_timer(delay, self._when_idle)
+
+    def _when_idle(self) -> None:
+        """The keys may be idle: run the full collection now, or look again when they will be."""
+        self._idle_timer = None
+        now = time.monotonic()
+        wait = self.gc_policy.idle_in(now)
+        if wait > 0 or self.keys_pending:
+            self._idle_timer = self.set_timer(wait or self.gc_policy.idle_seconds, self._when_idle)
+            return
+        self.gc_policy.collect_when_idle(now)
 
     def on_unmount(self) -> None:
-        gc.unfreeze()  # leave the process's collector as it was
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
+        self.gc_policy.uninstall()  # leave the process's collector as it was
         self._generation["runs"] = self._generation.get("runs", 0) + 1  # a read still going is outdated
         self._stop_readers()  # no runs process outlives the board
 

@@ -43,7 +43,7 @@ from dslp_tui.rollup import RunSummary
 from dslp_tui.screens.detail import DetailPane
 from dslp_tui.screens.host import BoardHost, NodeData
 from dslp_tui.screens.keyline import KeyLine
-from dslp_tui.screens.render import Facts, plain, to_text
+from dslp_tui.screens.render import Facts, LazyMarkdown, plain, to_text
 from dslp_tui.screens.status_bar import StatusBar, StatusInfo
 from dslp_tui.text import clean
 
@@ -350,6 +350,7 @@ class BoardScreen(Screen[None]):
         tree.move_cursor(node)
         if self._detail_timer is not None:
             self._detail_timer.stop()
+            self._detail_timer = None
         self._show_detail(node.data)
 
     def _reveal(self, board: Board, number: int) -> str | None:
@@ -568,7 +569,17 @@ class BoardScreen(Screen[None]):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         data = event.node.data
-        self._detail_timer = self.set_timer(0.06, lambda: self._show_detail(data))
+        self._detail_timer = self.set_timer(0.06, lambda: self._debounced_detail(data))
+
+    def _debounced_detail(self, data: NodeData | None) -> None:
+        self._detail_timer = None
+        self._show_detail(data)
+
+    @property
+    def detail_settled(self) -> bool:
+        """Whether the detail pane shows the selection in full: no move, debounce or render
+        still pending (tests wait for this)."""
+        return self._pending is None and self._detail_timer is None and not self.query_one(DetailPane).rendering
 
     def _show_detail(self, data: NodeData | None) -> None:
         pane = self.query_one(DetailPane)
@@ -591,15 +602,11 @@ class BoardScreen(Screen[None]):
         self.detail_source = source
         # Rich's Markdown renders into the pane's lines: fast even for an Ask listing hundreds
         # of children (Textual's Markdown widget builds a widget per block). No hyperlinks:
-        # links in other people's text are shown, not made clickable. Imported here, not at
-        # the top: markdown-it and Rich's Markdown take ~40 ms to import, which the first
-        # paint of the board need not wait for.
-        from rich.markdown import Markdown as RichMarkdown
-
+        # links in other people's text are shown, not made clickable.
         pane.set_title(f"#{row.number}")
         new_issue = self._shown != row.number
         self._shown = row.number
-        pane.show(Facts(lines), RichMarkdown(source, hyperlinks=False), _comments_view(comments), top=new_issue)
+        pane.show(Facts(lines), LazyMarkdown(source), _comments_view(comments), top=new_issue)
 
     # --- comments: read lazily, for the selected issue only -----------------------------------
 
@@ -740,10 +747,8 @@ def _comments_view(comments: list[Comment] | str | None) -> RenderableType:
         return plain(f"Comments not loaded: {comments}", "warning")
     if not comments:
         return plain("No comments yet · w writes one", "dim")
-    from rich.markdown import Markdown as RichMarkdown
-
     parts: list[RenderableType] = [plain(f"Comments ({len(comments)})", "heading")]
     for header, body in comment_lines(comments):
         parts.append(Text("\n").join([Text(""), to_text(header)]))
-        parts.append(RichMarkdown(body, hyperlinks=False))
+        parts.append(LazyMarkdown(body))
     return RenderGroup(*parts)

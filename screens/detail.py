@@ -10,13 +10,22 @@ repaint whenever the length changes): the bottom border says how many lines are 
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Iterator
+
 from rich.console import Group, RenderableType
+from rich.segment import Segment
 from rich.text import Text
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 __all__ = ["DetailPane"]
+
+SLICE_SECONDS = 0.004  # rendering done in one go between two looks at the event loop
+SLICE_GAP_SECONDS = 0.005  # the event loop is left to other work this long between two slices
+KEY_WAIT_SECONDS = 0.01  # a slice waits this long while a typed key is being handled
 
 
 def _cells(strip: Strip) -> list[tuple[str, object]]:
@@ -47,6 +56,7 @@ class DetailPane(ScrollView, can_focus=True):
         self.body: RenderableType = Text("")
         self.comments: RenderableType = Text("")
         self._lines: list[Strip] = []
+        self._rest: tuple[Iterator[Strip], list[Strip]] | None = None  # a render still going: its lines to come
         self._width = 0
         self._border_line: int | None = None  # set while a border title changes: the line to repaint
         self.renders = 0  # how many times the parts were rendered into lines (tests: nothing redone for nothing)
@@ -109,32 +119,95 @@ class DetailPane(ScrollView, can_focus=True):
         """The width the parts are rendered at: the pane's content, less the scrollbar's gutter."""
         return max(1, self.scrollable_content_region.width)
 
+    @property
+    def rendering(self) -> bool:
+        """Whether lines below the view are still being rendered (tests wait for this to end)."""
+        return self._rest is not None
+
     def _render_parts(self) -> None:
+        """Render the parts into lines: what is in view (and whatever else fits a few
+        milliseconds) now, the rest in slices between other work (``_render_more``), so a
+        long Ask's details never hold a key back for longer than one slice."""
         if not self.is_mounted or not self.size:
             return
         self.renders += 1
         width = self.text_width
+        style = self.rich_style
         console = self.app.console
-        options = console.options.update_width(width)
         renderable = Group(self.facts, Text(""), self.body, self.comments)
-        lines = console.render_lines(renderable, options, style=self.rich_style, pad=True, new_lines=False)
-        strips = [Strip(line, width) for line in lines]
-        old, self._lines = self._lines, strips
-        self._show_position()
+        segments = Segment.apply_style(console.render(renderable, console.options.update_width(width)), style)
+        rest = (
+            Strip(line, width)
+            for line in Segment.split_and_crop_lines(segments, width, style, pad=True, include_new_lines=False)
+        )
+        old, new = self._lines, list[Strip]()
+        self._rest = (rest, new)
+        self._take(new, rest, self._view_end())
+        self._lines = new
+        done = self._rest is None
+        if done:
+            self._show_position()
         if width != self._width:
             self._width = width
-            self._set_height(len(strips))
+            if done:
+                self._set_height(len(new))
             self.refresh()
+        else:
+            if done:
+                self._set_height(len(new))
+            # Only what is in view is on the terminal: repaint the cells that changed there.
+            scroll_y = self.scroll_offset.y
+            blank = Strip.blank(width, style)
+            for y in range(scroll_y, self._view_end()):
+                before = old[y] if y < len(old) else blank
+                after = new[y] if y < len(new) else blank
+                if before != after:
+                    start, end = _changed_cells(before, after)
+                    self.refresh(Region(start, y - scroll_y, end - start, 1))
+        if not done:
+            self.call_later(self._render_more, self._rest)
+
+    def _view_end(self) -> int:
+        """The line just below the view."""
+        return self.scroll_offset.y + self.scrollable_content_region.height
+
+    def _take(self, lines: list[Strip], rest: Iterator[Strip], at_least: int) -> None:
+        """Render lines from ``rest`` into ``lines``: at least up to line ``at_least``, then on
+        until a slice's time is up; ``_rest`` becomes None when there are no more."""
+        deadline = time.perf_counter() + SLICE_SECONDS
+        for strip in rest:
+            lines.append(strip)
+            if len(lines) >= at_least and len(lines) % 8 == 0 and time.perf_counter() > deadline:
+                return
+        self._rest = None
+
+    async def _render_more(self, job: tuple[Iterator[Strip], list[Strip]]) -> None:
+        """The next slice of a render still going (a newer render replaced ``job``: nothing)."""
+        # Give the event loop to everything else first, for a while: the pane's queue hands
+        # over the next callback without returning to the loop, so without this the whole
+        # render would run as one block; and with a mere turn a slice would land between
+        # every two steps of a key's trip or a frame's composition.
+        await asyncio.sleep(SLICE_GAP_SECONDS)
+        if job is not self._rest or not self.is_mounted:
             return
-        self._set_height(len(strips))
+        if getattr(self.app, "keys_pending", False):  # a key is being handled: it comes first
+            self.set_timer(KEY_WAIT_SECONDS, lambda: self._render_more(job))
+            return
+        rest, lines = job
+        count = len(lines)
+        self._take(lines, rest, 0)
         scroll_y = self.scroll_offset.y
-        blank = Strip.blank(width, self.rich_style)
-        for y in range(max(len(old), len(strips))):
-            before = old[y] if y < len(old) else blank
-            after = strips[y] if y < len(strips) else blank
-            if before != after:
-                start, end = _changed_cells(before, after)
-                self.refresh(Region(start, y - scroll_y, end - start, 1))
+        for y in range(max(count, scroll_y), min(len(lines), self._view_end())):  # scrolled down meanwhile
+            self.refresh(Region(0, y - scroll_y, self._width, 1))
+        if self._rest is None:
+            self._finish()
+        else:
+            self.call_later(self._render_more, job)
+
+    def _finish(self) -> None:
+        """Every line is rendered: the scrollable height and the count below the view."""
+        self._set_height(len(self._lines))
+        self._show_position()
 
     def _set_height(self, count: int) -> None:
         """The scrollable height, changed without repainting the whole pane (only the lines

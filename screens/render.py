@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.style import Style
 from rich.text import Text
 
@@ -135,3 +135,24 @@ def _wrapping(text: Text, end: str = "") -> Text:
     """``text`` wrapped at spaces; a word longer than the line is folded."""
     text.no_wrap, text.overflow, text.end = False, "fold", end
     return text
+
+
+class LazyMarkdown:
+    """Outside text as Rich Markdown (links shown, not clickable), parsed when first rendered.
+
+    The detail pane renders what is below its view in slices between keys; parsing a long
+    body (tens of milliseconds) is then one of those slices, not part of the move. Rich's
+    Markdown is imported here, not at the top: markdown-it and it take ~40 ms to import,
+    which the first paint of the board need not wait for.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._parsed: RenderableType | None = None
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self._parsed is None:
+            from rich.markdown import Markdown
+
+            self._parsed = Markdown(self.source, hyperlinks=False)
+        yield self._parsed

@@ -10,10 +10,19 @@ from dslp_tui.screens.detail import DetailPane
 
 
 async def settle(pilot) -> None:
-    """Wait for every worker and the detail pane's short debounce, then a repaint."""
+    """Wait for every worker, then until the detail pane shows the selection in full (its
+    debounce expired and every line rendered), then a repaint."""
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.1)
+    screen = getattr(pilot.app, "board_screen", None)
+    for _ in range(1000):  # a condition, not a clock: each round waits for the app to go idle
+        if screen is None or not screen.is_mounted or screen.detail_settled:
+            break
+        await pilot.pause()
+    else:
+        raise AssertionError("the detail pane never settled")
+    await pilot.pause()
 
 
 def tree(app: App) -> BoardTree:

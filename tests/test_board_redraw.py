@@ -3,12 +3,18 @@ what differs (issue #7: keystroke speed and bytes per move over SSH)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
+
+from rich.console import Group
+from rich.text import Text
+from textual import events
 
 from dslp_tui.app import build_app
 from dslp_tui.model import IssueDraft
 from dslp_tui.process import render_body, template
+from dslp_tui.screens import detail
 from dslp_tui.screens.detail import DetailPane
 from dslp_tui.sources.local import LocalTracker
 
@@ -201,3 +207,69 @@ async def test_a_cursor_key_handled_before_a_redraw_lands_still_moves_the_cursor
         tree(app).action_cursor_up()  # the arrow key, the tree's own binding
         await settle(pilot)
         assert tree(app).cursor_node.data.key == "issue-3"
+
+
+def _file_long_body(demo: Path) -> int:
+    """An Explore issue under Ask #1 whose notes run to well over a thousand lines at 120 columns."""
+    notes = "\n\n".join(f"Finding {n}: " + "the churn rate moves with tenure and plan " * 6 for n in range(300))
+    issue = LocalTracker.for_git_dir(demo / ".git").create_issue(
+        IssueDraft(template="explore", title="Long notes", parent=1), labels=("Explore",), body=notes
+    )
+    return issue.number
+
+
+def _plain(strips) -> list[str]:
+    return ["".join(segment.text for segment in strip) for strip in strips]
+
+
+def _full_render(pane: DetailPane) -> list[str]:
+    """The pane's parts rendered in one go, as the pane would if it rendered synchronously."""
+    console = pane.app.console
+    options = console.options.update_width(pane.text_width)
+    group = Group(pane.facts, Text(""), pane.body, pane.comments)
+    return _plain(console.render_lines(group, options, style=pane.rich_style, pad=True, new_lines=False))
+
+
+async def test_a_long_detail_renders_its_view_first_and_the_rest_between_keys(demo: Path, monkeypatch) -> None:
+    """A detail render never holds a key back: ``show`` renders what is in view (one slice),
+    the rest follows in slices a key may come between; a render for an issue no longer
+    selected is dropped, and the pane ends up as a full render of the selected issue."""
+    monkeypatch.setattr(detail, "SLICE_SECONDS", 0.0)  # each slice: the view, or 8 lines
+    number = _file_long_body(demo)
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        move_to(app, f"issue-{number}")
+        await settle(pilot)
+        pane = app.screen.query_one(DetailPane)
+        full = _full_render(pane)
+        assert len(full) > 1000 and _plain(pane._lines) == full
+        height = pane.scrollable_content_region.height
+        assert pane.border_subtitle == f"{len(full) - height} more lines"
+
+        pane.show()  # render it again: only the view now
+        assert pane.rendering and height <= len(pane._lines) < height + 8
+        assert _plain(pane._lines) == full[: len(pane._lines)]
+        board = tree(app)
+        moved: list[tuple[bool, int]] = []
+        cursor_up = board.action_cursor_up
+
+        def spy() -> None:
+            cursor_up()
+            moved.append((pane.rendering, len(pane._lines)))
+
+        board.action_cursor_up = spy
+        key = events.Key("k", "k")  # as a terminal sends it; Pilot's press would wait for the render
+        key.set_sender(app)
+        app.post_message(key)
+        for _ in range(100_000):  # each round lets every ready task take one step
+            if moved:
+                break
+            await asyncio.sleep(0)
+        assert moved and moved[0][0], moved  # the key moved the cursor while the render was still going
+        assert moved[0][1] < len(full), moved
+        await settle(pilot)
+        selected = board.cursor_node.data
+        assert selected.number != number and pane.border_title == f"#{selected.number}"
+        assert not pane.rendering and _plain(pane._lines) == _full_render(pane)
+        assert "Long notes" not in "\n".join(_plain(pane._lines))
