@@ -732,11 +732,14 @@ def run_pty(root: Path, marker: str, runs: int, base: Path) -> dict:
     homes = startup.CacheHomes(base / "pty-cache")
     code = startup.child_code("dslp")
 
-    def once(home: dict[str, str]) -> dict:
-        return startup.run_child(code, [str(root)], mode="pty", marker=marker, extra_env={**env, **home})
+    def once(home: dict[str, str], quit_when=lambda: True) -> dict:  # type: ignore[no-untyped-def]
+        return startup.run_child(
+            code, [str(root)], mode="pty", marker=marker, extra_env={**env, **home}, quit_when=quit_when
+        )
 
     once(homes.cold())  # warm-up: bytecode and page cache
-    once(homes.primed())  # primes the warm board cache
+    # Primes the warm board cache: saved once git is read too (branch states fill in after the issues).
+    once(homes.primed(), quit_when=homes.is_primed)
     if not homes.is_primed():
         raise RuntimeError("the warm-up left no board cache")
     out = {}
