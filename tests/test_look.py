@@ -91,6 +91,19 @@ async def test_no_color_uses_the_default_colours_and_attributes_only(
                 assert any("Gradient boosting baseline" in text for text in cursor), cursor
 
 
+async def test_no_color_draws_the_tree_guides_of_every_ask(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual hides tree guides in ANSI mode, and ours showed them only under the cursor's Ask:
+    with NO_COLOR the guides are drawn everywhere, in the default colour."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = build_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        lines = [line[1:] for line in shown(tree(app)).splitlines()]  # without the border
+        other_ask = lines.index(next(line for line in lines if "#9 Ask" in line))  # not the cursor's Ask
+        assert lines[other_ask + 1].startswith(("├", "└")), lines[other_ask : other_ask + 4]
+        assert lines[2].startswith(("├", "└")), lines[:3]  # and the cursor's own
+
+
 def test_to_ascii_keeps_widths() -> None:
     assert to_ascii("╭─ ▼ #5 Café … ✓ ·") == "+- v #5 Cafe ~ v -"
     assert to_ascii("日本") == "????"  # wide characters keep their two cells
