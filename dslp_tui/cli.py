@@ -13,6 +13,8 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -226,6 +228,20 @@ class StdoutClosed(Exception):
     """Whoever read our output has gone (``dslp-tui status | head -1``)."""
 
 
+@contextmanager
+def _tracker_errors(number: int, prefix: str = "") -> Iterator[None]:
+    """A tracker failure about issue ``number`` as one line: only a real "not found" says the
+    issue does not exist; any other failure (rate limit, network, token) says what it is."""
+    from dslp_tui.tracker import NotFoundError, TrackerError
+
+    try:
+        yield
+    except NotFoundError:
+        raise CliError(f"issue #{number} does not exist") from None
+    except TrackerError as error:
+        raise CliError(f"{prefix}{error}") from None
+
+
 def _say(line: object = "") -> None:
     """Print one line of output with anything a terminal would act on removed."""
     from dslp_tui.text import one_line
@@ -377,9 +393,8 @@ def _show(workspace, args) -> int:
     from dslp_tui.board import Row, build_board, status_of
     from dslp_tui.present import ASCII, UNICODE, comment_lines, detail_lines
     from dslp_tui.report import issue_json
-    from dslp_tui.tracker import NotFoundError, TrackerError
 
-    try:
+    with _tracker_errors(args.number):
         snapshot = workspace.load()
         loaded = _load_runs(workspace, snapshot, strict=False) if args.json else None
         board = build_board(loaded.snapshot if loaded else snapshot, workspace.config)
@@ -388,10 +403,6 @@ def _show(workspace, args) -> int:
             issue = workspace.tracker.get_issue(args.number)
             row = Row(issue=issue, status=status_of(issue, workspace.config))
         comments = workspace.comments(args.number)
-    except NotFoundError:
-        raise CliError(f"issue #{args.number} does not exist") from None
-    except TrackerError as error:
-        raise CliError(str(error)) from None
     if args.json:
         data = issue_json(row, board, comments)
         if loaded is not None and loaded.error is None:
@@ -419,20 +430,16 @@ def _show(workspace, args) -> int:
 
 
 def _comment(workspace, args) -> int:
-    from dslp_tui.tracker import NotFoundError, TrackerError
     from dslp_tui.workspace import ValidationError
 
     if (args.text is None) == (args.body_file is None):
         raise CliError("comment: give the comment as TEXT or with --body-file, not both or neither", EXIT_USAGE)
     body = args.text if args.text is not None else read_body_file(args.body_file)
     try:
-        written = workspace.comment(args.number, body)
+        with _tracker_errors(args.number):
+            written = workspace.comment(args.number, body)
     except ValidationError as error:
         raise CliError(str(error), EXIT_USAGE) from None
-    except NotFoundError:
-        raise CliError(f"issue #{args.number} does not exist") from None
-    except TrackerError as error:
-        raise CliError(str(error)) from None
     _say(f"commented on #{written.issue}")
     return 0
 
@@ -573,22 +580,18 @@ def _new(workspace, args) -> int:
 
 def _edit(workspace, args) -> int:
     """``edit N``: the new title and/or body, checked as the board's edit form checks them."""
-    from dslp_tui.tracker import NotFoundError, TrackerError
     from dslp_tui.workspace import IssueNotFound, ValidationError
 
     if args.title is None and args.body_file is None:
         raise CliError("edit: give --title, --body-file, or both", EXIT_USAGE)
     body = read_body_file(args.body_file) if args.body_file is not None else None
     try:
-        issue = workspace.edit_issue(args.number, title=args.title, body=body)
+        with _tracker_errors(args.number, prefix=f"edit #{args.number}: "):
+            issue = workspace.edit_issue(args.number, title=args.title, body=body)
     except IssueNotFound:
         raise CliError(f"issue #{args.number} does not exist") from None
     except ValidationError as error:
         raise CliError(f"edit #{args.number}: {error}", EXIT_USAGE) from None
-    except NotFoundError:
-        raise CliError(f"issue #{args.number} does not exist") from None
-    except TrackerError as error:
-        raise CliError(f"edit #{args.number}: {error}") from None
     _say(f"#{issue.number} {issue.title}")
     return 0
 
@@ -659,17 +662,13 @@ def _branch(workspace, args) -> int:
 
 
 def _state(workspace, args) -> int:
-    from dslp_tui.tracker import NotFoundError, TrackerError
     from dslp_tui.workspace import NeedsConfirmation
 
     try:
-        issue = workspace.set_state(args.number, args.state, with_open_children=args.with_open_children)
+        with _tracker_errors(args.number):
+            issue = workspace.set_state(args.number, args.state, with_open_children=args.with_open_children)
     except NeedsConfirmation as error:
         raise CliError(f"{error} with {error.flag}") from None
-    except NotFoundError:
-        raise CliError(f"issue #{args.number} does not exist") from None
-    except TrackerError as error:
-        raise CliError(str(error)) from None
     _say(f"#{issue.number} {issue.state}")
     return 0
 

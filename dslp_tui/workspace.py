@@ -71,9 +71,9 @@ _BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab and newline
 
 def checked_title(title: str) -> str:
     """An edited title, trimmed: one line of printable text, not empty, at most 256 characters."""
-    if "\n" in title.strip() or "\r" in title.strip():
-        raise ValidationError("title: keep the title on one line")
     title = title.strip()
+    if "\n" in title or "\r" in title:
+        raise ValidationError("title: keep the title on one line")
     if not title:
         raise ValidationError("title: a title is required")
     if _TITLE_CONTROLS.search(title):
