@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING
 
 from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
@@ -36,6 +36,9 @@ from dslp_tui.runlink import commits_to_place, link_runs
 from dslp_tui.runs import RunsError, RunSource
 from dslp_tui.sources.git import GitError, GitSource, LazyGit, StartResult
 from dslp_tui.tracker import NotFoundError, PartiallyFiled, PullRequests, SubIssues, Tracker, TrackerError
+
+if TYPE_CHECKING:
+    from dslp_tui.sources.github import ChosenHosts
 
 TLDR_PREFIX = re.compile(r"^\s*TL;DR:", re.IGNORECASE)
 OPEN_CHILDREN_SHOWN = 6  # an Ask's open children named in the question before "and N more"
@@ -548,36 +551,40 @@ def highest_branch_number(config: Config, git: LazyGit) -> int:
     return max((branch.issue for branch in branches), default=0)
 
 
-def github_repository(config: Config, git: LazyGit) -> tuple[str, str]:
-    """``(host, owner/name)``: from ``[tracker] repo``, else parsed from the remote's URL.
+def github_repository(config: Config, git: LazyGit) -> tuple[ChosenHosts, str]:
+    """The hosts the person chose (the remote's, GH_HOST) and ``owner/name``: from
+    ``[tracker] repo``, else parsed from the remote's URL.
 
-    The host is where the repository lives (github.com unless the remote says otherwise); the
-    API host, which decides the token, comes from :func:`make_github_tracker`.
+    ``dslp.toml`` names the repository, never its host: the host decides which token is sent,
+    and a committed file must not decide where the person's token goes.
     """
-    from dslp_tui.sources.github import repo_from_remote
+    from dslp_tui.sources.github import ChosenHosts, gh_host, repo_from_remote
 
-    if config.github_repo:
-        host = urlparse(config.github_base_url).hostname if config.github_base_url else "github.com"
-        return host or "github.com", config.github_repo
     url = git.remote_url(config.remote)
     parsed = repo_from_remote(url) if url else None
+    hosts = ChosenHosts(config.remote, parsed[0] if parsed else "", gh_host())
+    if config.github_repo:
+        return hosts, config.github_repo
     if parsed is None:
         where = f"has the URL {url!r}" if url else "does not exist"
         raise TrackerError(
             f"cannot tell which GitHub repository this is: the remote {config.remote!r} {where}; "
             'set [tracker] repo = "owner/name" in dslp.toml'
         )
-    return parsed
+    return hosts, parsed[1]
 
 
 def make_github_tracker(config: Config, git: LazyGit, clock: Callable[[], float] = time.time) -> Tracker:
-    """The GitHub tracker, with the token chosen for the host the requests will go to."""
+    """The GitHub tracker, with the token chosen for the host the requests will go to, which
+    must be one the person chose (checked before any token is read or request made)."""
     from dslp_tui.cache import cache_dir, cache_key
     from dslp_tui.sources.github import GitHubTracker, api_base_for, api_host, find_token
 
-    host, full_name = github_repository(config, git)
-    base_url = api_base_for(host, config.github_base_url)
-    token = find_token(api_host(base_url))  # api_host refuses plain http beyond loopback
+    hosts, full_name = github_repository(config, git)
+    base_url = api_base_for(hosts.default, config.github_base_url)
+    host = api_host(base_url)  # refuses plain http beyond loopback
+    hosts.check(host)  # refuses a host that only dslp.toml names
+    token = find_token(host)
     kind_labels = {config.label(kind.key): kind for kind in Kind}
     cache_file = cache_dir() / f"{cache_key(git.root, 'github:' + full_name)}-pages.json"
     return GitHubTracker(full_name, token, base_url, kind_labels, cache_file, clock)

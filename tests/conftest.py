@@ -54,8 +54,8 @@ def _runs_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's GitHub tokens; each sets the one it means to use."""
-    for name in ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"):
+    """No test sees the developer's GitHub tokens or GH_HOST; each sets the ones it means to use."""
+    for name in ("GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GH_HOST"):
         monkeypatch.delenv(name, raising=False)
 
 

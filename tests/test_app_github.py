@@ -28,6 +28,7 @@ def project(tmp_path: Path, github: GitHubEmulator, monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(github_source.CLIENT_OPTIONS, "seconds_between_writes", None)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("GH_ENTERPRISE_TOKEN", github.token)  # the emulator is not github.com
+    monkeypatch.setenv("GH_HOST", "127.0.0.1")  # the person chose the emulator's host
     work = tmp_path / "churn-model"
     run(tmp_path, "init", "-q", "-b", "main", str(work))
     (work / "dslp.toml").write_text(
@@ -115,3 +116,22 @@ async def test_bad_token_is_a_clear_message(project: Path, github: GitHubEmulato
         text = status(app)
         assert "401" in text and "ghp_definitely_wrong" not in text
         assert all("ghp_definitely_wrong" not in n.message for n in app._notifications)
+
+
+async def test_a_dslp_toml_naming_a_host_the_person_did_not_choose_is_refused(
+    project: Path, github: GitHubEmulator, monkeypatch
+) -> None:
+    """The committed base_url names the emulator's host; the remote says github.com and GH_HOST
+    is unset, so the board refuses before reading a token, and the emulator hears nothing."""
+    monkeypatch.delenv("GH_HOST")
+    monkeypatch.setenv("GH_TOKEN", "ghp_dotcom_secret")
+    run(project, "remote", "add", "origin", "https://github.com/acme/churn-model.git")
+    github.reset_log()
+    app = build_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shown = status(app) + "\n".join(n.message for n in app._notifications)
+        assert "base_url in dslp.toml would send your token to 127.0.0.1" in shown
+        assert "the remote 'origin' names github.com" in shown and "set GH_HOST=127.0.0.1" in shown
+        assert github.token not in shown and "ghp_dotcom_secret" not in shown
+    assert github.requests == []

@@ -23,6 +23,7 @@ def run(cwd: Path, *args: str) -> None:
 def project(tmp_path: Path, github: GitHubEmulator, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setitem(github_source.CLIENT_OPTIONS, "seconds_between_writes", None)
     monkeypatch.setenv("GH_ENTERPRISE_TOKEN", github.token)  # the emulator is not github.com
+    monkeypatch.setenv("GH_HOST", "127.0.0.1")  # the person chose the emulator's host
     monkeypatch.setattr(github_source, "GET_ATTEMPTS", 1)  # a 5xx is not retried with backoff here
     work = tmp_path / "churn-model"
     run(tmp_path, "init", "-q", "-b", "main", str(work))

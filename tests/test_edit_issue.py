@@ -355,6 +355,7 @@ def project(tmp_path: Path, github: GitHubEmulator, monkeypatch: pytest.MonkeyPa
     monkeypatch.setitem(github_source.CLIENT_OPTIONS, "seconds_between_writes", None)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("GH_ENTERPRISE_TOKEN", github.token)
+    monkeypatch.setenv("GH_HOST", "127.0.0.1")  # the person chose the emulator's host
     work = tmp_path / "churn-model"
     subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True, capture_output=True)
     (work / "dslp.toml").write_text(

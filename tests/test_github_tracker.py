@@ -64,6 +64,7 @@ def project(tmp_path: Path, github: GitHubEmulator, monkeypatch: pytest.MonkeyPa
     run(work, "push", "-q")
     github.origin = origin
     monkeypatch.setenv("GH_ENTERPRISE_TOKEN", github.token)  # the emulator is not github.com
+    monkeypatch.setenv("GH_HOST", "127.0.0.1")  # the person chose the emulator's host
     return work
 
 
@@ -420,7 +421,7 @@ def test_cli_failures_are_clear(project: Path, github: GitHubEmulator, capsys, m
     err = capsys.readouterr().err
     assert "401" in err and "GH_ENTERPRISE_TOKEN" in err and "ghp_not_the_right_one" not in err
     monkeypatch.delenv("GH_ENTERPRISE_TOKEN")
-    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # git (it reads the remote), but no gh CLI
     assert cli.main(["--repo", str(project), "status"]) == 2
     assert "No GitHub token" in capsys.readouterr().err
 

@@ -1,7 +1,8 @@
 """Which token goes to which host (gh's rule), plain HTTP refused, and tokens never shown.
 
 A committed ``dslp.toml`` is written by whoever wrote the repository, so its ``[tracker]
-base_url`` must not be able to collect the user's github.com token or read it off the wire.
+base_url`` must not be able to collect any of the user's tokens or read one off the wire: it
+may only refine the API path on a host the person chose (the remote's, or GH_HOST).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from dslp_tui import cli
 from dslp_tui.process import Kind
 from dslp_tui.sources.github import (
     AuthError,
+    ChosenHosts,
     GitHubTracker,
     api_base_for,
     api_host,
     find_token,
+    gh_host,
     normalize_host,
 )
 from dslp_tui.tracker import TrackerError
@@ -228,6 +231,7 @@ def test_a_loopback_base_url_never_gets_the_github_com_token(
 ) -> None:
     host, port = recorder.server_address[:2]
     work = hostile_clone(tmp_path, f"http://{host}:{port}/api/v3")
+    monkeypatch.setenv("GH_HOST", host)  # the person chose this host
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # git, but no gh CLI
     monkeypatch.setenv("GITHUB_TOKEN", DOTCOM_SECRET)
     monkeypatch.setenv("GH_TOKEN", DOTCOM_SECRET)
@@ -246,7 +250,7 @@ def test_a_loopback_base_url_never_gets_the_github_com_token(
     ("base_url", "words"),
     [
         ("http://ghe.example.invalid/api/v3", "plain http:// to ghe.example.invalid"),
-        ("https://github.com.evil.invalid/api/v3", "No GitHub token for github.com.evil.invalid"),
+        ("https://github.com.evil.invalid/api/v3", "would send your token to github.com.evil.invalid"),
         ("https://github.com@evil.invalid/api/v3", "must not hold a user name or password"),
     ],
 )
@@ -268,8 +272,125 @@ def test_a_token_holding_a_newline_is_never_printed(
 ) -> None:
     host, port = recorder.server_address[:2]
     work = hostile_clone(tmp_path, f"http://{host}:{port}")
+    monkeypatch.setenv("GH_HOST", host)
     monkeypatch.setenv("GH_ENTERPRISE_TOKEN", "token_secret\nX-Injected: 1")
     assert cli.main(["--repo", str(work), "status"]) == 2
     err = capsys.readouterr().err
     assert "GH_ENTERPRISE_TOKEN" in err and "token_secret" not in err and "X-Injected" not in err
     assert recorder.seen == []
+
+
+# --- the host is the person's choice, never dslp.toml's -------------------------------------------
+
+
+def spy_gh(tmp_path: Path) -> Path:
+    """A ``gh`` on PATH that notes each call (and would hand out a token): reading a token
+    leaves a trace in the returned file."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "gh-calls"
+    gh = bin_dir / "gh"
+    gh.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\necho gho_from_gh_cli\n')
+    gh.chmod(0o755)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("remote", "named"),
+    [
+        (None, "the remote 'origin' names no host and GH_HOST is not set (so the host is github.com)"),
+        ("https://github.com/acme/x.git", "the remote 'origin' names github.com and GH_HOST is not set"),
+        ("git@ghe.example.com:acme/x.git", "the remote 'origin' names ghe.example.com and GH_HOST is not set"),
+        ("https://127.0.0.1/acme/x.git", "the remote 'origin' names 127.0.0.1 and GH_HOST is not set"),
+    ],
+)
+def test_a_dslp_toml_cannot_send_a_token_to_a_host_the_person_did_not_choose(
+    tmp_path: Path,
+    remote: str | None,
+    named: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    evil = Recorder("127.0.0.2")
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    try:
+        port = evil.server_address[1]
+        work = hostile_clone(tmp_path, f"http://127.0.0.2:{port}/api/v3")
+        if remote:
+            subprocess.run(["git", "-C", str(work), "remote", "add", "origin", remote], check=True)
+        calls = spy_gh(tmp_path)
+        monkeypatch.setenv("PATH", f"{calls.parent / 'bin'}:/usr/bin:/bin")
+        monkeypatch.setenv("GH_ENTERPRISE_TOKEN", ENTERPRISE_SECRET)
+        monkeypatch.setenv("GITHUB_ENTERPRISE_TOKEN", ENTERPRISE_SECRET)
+        monkeypatch.setenv("GH_TOKEN", DOTCOM_SECRET)
+        assert cli.main(["--repo", str(work), "status"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1  # one line
+        assert f"[tracker] base_url in dslp.toml would send your token to 127.0.0.2, but {named}" in err
+        assert "set GH_HOST=127.0.0.2 if you mean it" in err
+        assert ENTERPRISE_SECRET not in err and DOTCOM_SECRET not in err and "gho_from_gh_cli" not in err
+        assert evil.seen == []  # no request reached the other host
+        assert not calls.exists()  # and no token was even read from gh
+    finally:
+        evil.shutdown()
+        evil.server_close()
+
+
+def test_gh_host_or_a_matching_remote_lets_dslp_toml_name_the_host(
+    tmp_path: Path, recorder: Recorder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    host, port = recorder.server_address[:2]
+    work = hostile_clone(tmp_path, f"http://{host}:{port}/api/v3")
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setenv("GH_ENTERPRISE_TOKEN", ENTERPRISE_SECRET)
+    monkeypatch.setenv("GH_HOST", f"{host}:{port}")  # gh's override; a port in it is not part of the host
+    assert cli.main(["--repo", str(work), "status"]) == 1
+    assert "401" in capsys.readouterr().err
+    assert recorder.seen == [f"token {ENTERPRISE_SECRET}"]
+    monkeypatch.delenv("GH_HOST")
+    subprocess.run(["git", "-C", str(work), "remote", "add", "origin", f"https://{host}/acme/x.git"], check=True)
+    assert cli.main(["--repo", str(work), "status"]) == 1
+    assert "401" in capsys.readouterr().err
+    assert recorder.seen == [f"token {ENTERPRISE_SECRET}"] * 2
+
+
+@pytest.mark.parametrize(
+    ("remote_host", "env_host", "api"),
+    [
+        ("github.com", "", "api.github.com"),
+        ("ssh.github.com", "", "api.github.com"),
+        ("", "", "api.github.com"),  # no host chosen: gh's default, github.com
+        ("acme.ghe.com", "", "api.acme.ghe.com"),
+        ("ghe.example.com", "", "GHE.example.com"),
+        ("github.com", "ghe.example.com", "ghe.example.com"),
+        ("", "127.0.0.1", "127.0.0.1"),
+    ],
+)
+def test_base_url_may_refine_the_path_on_a_chosen_host(remote_host: str, env_host: str, api: str) -> None:
+    ChosenHosts("origin", remote_host, env_host).check(api)
+
+
+@pytest.mark.parametrize(
+    ("remote_host", "env_host", "api"),
+    [
+        ("github.com", "", "evil.example"),
+        ("github.com", "", "github.com.evil.example"),
+        ("", "", "ghe.example.com"),
+        ("acme.ghe.com", "", "api.other.ghe.com"),
+        ("ghe.example.com", "", "api.ghe.example.com"),  # gh maps api.HOST to HOST only for github.com and ghe.com
+        ("ghe.example.com", "github.com", "127.0.0.1"),
+    ],
+)
+def test_base_url_naming_another_host_is_refused(remote_host: str, env_host: str, api: str) -> None:
+    with pytest.raises(TrackerError, match=rf"set GH_HOST={normalize_host(api)} if you mean it"):
+        ChosenHosts("origin", remote_host, env_host).check(api)
+
+
+def test_gh_host_is_read_as_gh_reads_it() -> None:
+    assert gh_host({}) == "" and gh_host({"GH_HOST": " "}) == ""
+    assert gh_host({"GH_HOST": "GHE.Example.com"}) == "ghe.example.com"
+    assert gh_host({"GH_HOST": "127.0.0.1:8080"}) == "127.0.0.1"
+    assert gh_host({"GH_HOST": "https://ghe.example.com/"}) == "ghe.example.com"
+    with pytest.raises(TrackerError, match=r"^GH_HOST='ev il' is not a host name; set it to one such as") as caught:
+        gh_host({"GH_HOST": "ev il\x1b[31m"})
+    assert "\x1b" not in str(caught.value)

@@ -23,6 +23,7 @@ def project(tmp_path: Path, github: GitHubEmulator, origin: Path, git, monkeypat
     """Ask #1, Experiment #2 with commits on its pushed branch and an open PR #3 to main."""
     monkeypatch.setitem(github_source.CLIENT_OPTIONS, "seconds_between_writes", None)
     monkeypatch.setenv("GH_ENTERPRISE_TOKEN", github.token)
+    monkeypatch.setenv("GH_HOST", "127.0.0.1")  # the person chose the emulator's host
     github.origin = origin
     work = git.init(tmp_path / "work")
     (work / "dslp.toml").write_text(
@@ -190,6 +191,7 @@ def test_promote_a_draft_pull_request_merges_in_git_and_closes_it(
     """`b` opens draft PRs, which the REST API cannot merge: the merge is done in git and pushed."""
     monkeypatch.setitem(github_source.CLIENT_OPTIONS, "seconds_between_writes", None)
     monkeypatch.setenv("GH_ENTERPRISE_TOKEN", github.token)
+    monkeypatch.setenv("GH_HOST", "127.0.0.1")  # the person chose the emulator's host
     github.origin = origin
     work = git.init(tmp_path / "work")
     git.commit(

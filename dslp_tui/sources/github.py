@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -31,6 +32,7 @@ from urllib.parse import urlparse
 
 from dslp_tui.model import Comment, Issue, IssueDraft, PullRequest
 from dslp_tui.process import Kind, LabelSpec, add_to_section, template
+from dslp_tui.text import one_line
 from dslp_tui.tracker import (  # the errors and RateInfo are importable from here too
     AuthError,
     NetworkError,
@@ -142,6 +144,61 @@ def api_host(base_url: str) -> str:
             " (plain http is only for a loopback address such as 127.0.0.1 or localhost)"
         )
     return host
+
+
+def gh_host(environ: Mapping[str, str] | None = None) -> str:
+    """The host named by ``GH_HOST`` (gh's override; a port or scheme in it is dropped), ""
+    when unset: the person's way to choose a host the remote does not name."""
+    environ = os.environ if environ is None else environ
+    value = environ.get("GH_HOST", "").strip()
+    if not value:
+        return ""
+    try:
+        host = urlparse(value if "://" in value else "//" + value).hostname or ""
+    except ValueError:
+        host = ""
+    if not re.fullmatch(r"[a-z0-9._:-]+", host):
+        raise TrackerError(f"GH_HOST={one_line(value)!r} is not a host name; set it to one such as ghe.example.com")
+    return host
+
+
+@dataclass(frozen=True)
+class ChosenHosts:
+    """The hosts the person chose for this repository, by gh's rule: the host of the git
+    remote (chosen by cloning or ``git remote add``; ``.git/config`` is never committed) and
+    ``GH_HOST``. A committed ``dslp.toml`` may refine the API path, never pick the host."""
+
+    remote: str  # the remote's name, for messages
+    remote_host: str  # "" when the remote's URL names no host (a path) or there is no remote
+    env_host: str  # GH_HOST's host, "" when unset
+
+    @property
+    def default(self) -> str:
+        """Where requests go when ``dslp.toml`` names no base URL: the remote's host, else
+        GH_HOST's, else github.com (gh's default)."""
+        return self.remote_host or self.env_host or "github.com"
+
+    def allows(self, host: str) -> bool:
+        """Whether ``host`` (an API host) gets the token of a host the person chose."""
+        chosen = {normalize_host(h) for h in (self.remote_host, self.env_host) if h} or {"github.com"}
+        return normalize_host(host) in chosen
+
+    def check(self, host: str) -> None:
+        """Refuse, before any token is read or request made, an API host the person did not choose."""
+        if self.allows(host):
+            return
+        target = normalize_host(host)
+        remote = (
+            f"the remote {self.remote!r} names {one_line(normalize_host(self.remote_host))}"
+            if self.remote_host
+            else f"the remote {self.remote!r} names no host"
+        )
+        env = f"GH_HOST is {self.env_host}" if self.env_host else "GH_HOST is not set"
+        fallback = "" if self.remote_host or self.env_host else " (so the host is github.com)"
+        raise TrackerError(
+            f"[tracker] base_url in dslp.toml would send your token to {host}, but {remote} and {env}{fallback}; "
+            f"a repository's config does not choose where your token goes: set GH_HOST={target} if you mean it"
+        )
 
 
 def token_variables(host: str) -> tuple[str, str]:
