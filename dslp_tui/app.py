@@ -149,7 +149,7 @@ class DslpApp(TypeAheadApp[int]):
         self._countdown: Timer | None = None
         self.gc_policy = GcPolicy()  # full garbage collections only while the keys are idle
         self._idle_timer: Timer | None = None
-        self._joined: tuple[Snapshot, Joined, dict[int, RunSummary] | None] | None = None
+        self._joined: tuple[Snapshot, Joined, Board, dict[int, RunSummary] | None] | None = None
         self._first_frame = threading.Event()
         self._board_shown = threading.Event()  # a board is painted (or the tracker failed): git may load
         self._open_lock = threading.Lock()  # the workspace is opened once, by whichever worker comes first
@@ -459,13 +459,14 @@ class DslpApp(TypeAheadApp[int]):
             return
         if self._joined is None or self._joined[0] is not snapshot:
             joined = join(snapshot, self.config)
-            runs = None
-            if self._runs is not None:  # summaries over the whole board: a filter hides rows, not runs
-                runs = summaries(build_board(snapshot, self.config, joined=joined), self.config)
-            self._joined = (snapshot, joined, runs)
+            whole = build_board(snapshot, self.config, joined=joined)  # what the details and runs describe
+            # Summaries over the whole board: a filter hides rows, not runs.
+            runs = summaries(whole, self.config) if self._runs is not None else None
+            self._joined = (snapshot, joined, whole, runs)
+        _, joined, whole, runs = self._joined
         query = Filter.parse(self.query_text)
-        board = build_board(snapshot, self.config, query, self.show_closed, self._joined[1])
-        self.board_screen.show_board(board, filtered=bool(query), runs=self._joined[2])
+        board = build_board(snapshot, self.config, query, self.show_closed, joined)
+        self.board_screen.show_board(board, filtered=bool(query), runs=runs, whole=whole)
         self._update_status()
 
     @property

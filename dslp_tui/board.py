@@ -78,6 +78,9 @@ class Board:
     repo: RepoState | None = None
     total: int = 0  # issues before filtering
     warnings: tuple[str, ...] = ()  # about the data as a whole (a tracker that looks reset), one line each
+    # Every row of the snapshot, shown or not (the same tuple for every filter of one join): the
+    # board's columns are fitted to these, so a filter or hiding closed issues never re-lays them out.
+    everything: tuple[Row, ...] = ()
 
     def row(self, number: int) -> Row | None:
         for group in self.groups:
@@ -103,7 +106,10 @@ class Board:
 
     @cached_property
     def has_pulls(self) -> bool:
-        """Whether any row has a pull request (the PR column is shown only then)."""
+        """Whether any row has a pull request (the PR column is shown only then): any row of the
+        snapshot, so the column stays put while a filter hides the rows that have one."""
+        if self.everything:
+            return any(r.pulls for r in self.everything)
         return any(r.pulls for g in self.groups for r in ([g.ask] if g.ask else []) + g.rows())
 
 
@@ -211,6 +217,11 @@ class Joined:
     children: dict[int | None, dict[Kind | None, tuple[Row, ...]]]  # by Ask (None: no Ask), by kind
     missing: dict[int, tuple[int, ...]] = field(default_factory=dict)  # Ask -> children its body misses
     searchable: dict[int, tuple[list[str], str]] = field(default_factory=dict)  # id(row) -> _searchable(row)
+
+    @cached_property
+    def rows(self) -> tuple[Row, ...]:
+        """Every row, Asks first: one tuple per join, whatever the filter."""
+        return self.asks + tuple(r for by_kind in self.children.values() for rows in by_kind.values() for r in rows)
 
 
 def join(snapshot: Snapshot, config: Config) -> Joined:
@@ -322,7 +333,13 @@ def build_board(
     if loose:
         groups.append(Group(None, loose))
     warning = reset_warning(snapshot, config)
-    return Board(tuple(groups), snapshot.repo, total=len(snapshot.issues), warnings=(warning,) if warning else ())
+    return Board(
+        tuple(groups),
+        snapshot.repo,
+        total=len(snapshot.issues),
+        warnings=(warning,) if warning else (),
+        everything=joined.rows,
+    )
 
 
 def _by_kind(rows: list[Row], order: list[Kind | None]) -> dict[Kind | None, tuple[Row, ...]]:

@@ -209,9 +209,7 @@ def row_segments(
     state, state_style = state_segment(row, glyphs)
     label = f"#{issue.number} "
     state_width, branch_width, pull_width = columns.state, columns.branch, columns.pull
-    room = width - len(label) - 2 - state_width - branch_width - (pull_width if pulls else 0)
-    metrics = runs is not None and room - METRIC_WIDTH >= METRIC_MIN_TITLE
-    title_width = max(8, room - (METRIC_WIDTH if metrics else 0))
+    title_width, metrics = _row_layout(row, width, pulls, runs, columns)
     segments = [
         (label, "number"),
         (
@@ -230,6 +228,32 @@ def row_segments(
     text, style = segments[-1]
     segments[-1] = (text.rstrip(), style)
     return segments
+
+
+def _row_layout(
+    row: Row, width: int, pulls: bool, runs: dict[int, RunSummary] | None, columns: Columns
+) -> tuple[int, bool]:
+    """A row's title width and whether its metric column is shown."""
+    room = width - len(f"#{row.number} ") - 2 - columns.state - columns.branch - (columns.pull if pulls else 0)
+    metrics = runs is not None and room - METRIC_WIDTH >= METRIC_MIN_TITLE
+    return max(8, room - (METRIC_WIDTH if metrics else 0)), metrics
+
+
+def row_width(
+    row: Row, width: int, pulls: bool = False, runs: dict[int, RunSummary] | None = None, columns: Columns = Columns()
+) -> int:
+    """How many cells ``row_segments`` (same arguments) takes at most, without making it: ``width``,
+    unless the title's 8-cell minimum pushes past it."""
+    title_width, metrics = _row_layout(row, width, pulls, runs, columns)
+    return (
+        len(f"#{row.number} ")
+        + title_width
+        + 2
+        + columns.state
+        + columns.branch
+        + (columns.pull if pulls else 0)
+        + (METRIC_WIDTH if metrics else 0)
+    )
 
 
 def ask_segments(

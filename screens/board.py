@@ -9,8 +9,10 @@ every move of the cursor, repaints it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from rich.cells import cell_len
 from rich.console import Group as RenderGroup
@@ -37,8 +39,10 @@ from dslp_tui.present import (
     detail_lines,
     row_columns,
     row_segments,
+    row_width,
     widest,
 )
+from dslp_tui.process import Kind
 from dslp_tui.rollup import RunSummary
 from dslp_tui.screens.detail import DetailPane
 from dslp_tui.screens.host import BoardHost, NodeData
@@ -112,6 +116,42 @@ def on_top(action: Callable[..., None]) -> Callable[..., None]:
     return guarded
 
 
+UNMADE = Text()  # the label of a line whose own is made when it is first drawn
+
+
+class Deferred(NamedTuple):
+    """A label to make when its line is first drawn: what it is made from (the same key, the
+    same label), how, and its width in cells (the tree measures every line, drawn or not)."""
+
+    key: tuple[object, ...]
+    make: Callable[[], Text]
+    width: int
+
+
+class LazyNode(TreeNode[NodeData]):
+    """A tree node whose label may be made on first use (drawn, measured, or read)."""
+
+    deferred: Deferred | None = None
+    made_from: tuple[object, ...] | None = None  # the key of the deferred label it has or will have
+
+    def defer(self, deferred: Deferred) -> None:
+        self.deferred, self.made_from = deferred, deferred.key
+        self._updates += 1  # its line is drawn anew
+
+    @property
+    def _label(self) -> Text:
+        deferred = self.deferred
+        if deferred is not None:
+            self.deferred = None
+            self._made = deferred.make()
+        return self._made
+
+    @_label.setter
+    def _label(self, label: Text) -> None:
+        self.deferred, self.made_from = None, None
+        self._made = label
+
+
 class BoardTree(Tree[NodeData]):
     """The tree of Asks; re-fits its labels when its width changes."""
 
@@ -120,19 +160,65 @@ class BoardTree(Tree[NodeData]):
         Binding("left", "collapse", "Collapse", show=False, id="collapse"),
     ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._batched = 0  # inside invalidated_once(): how deep
+        self._stale = False  # the lines changed inside it
+
     def on_resize(self) -> None:
         screen = self.screen
         if isinstance(screen, BoardScreen) and screen.board is not None:
             screen.relabel()
 
+    # Textual's Tree re-numbers its lines and repaints after every node added or removed (a
+    # refresh per call); a redraw that adds a thousand lines needs that once. Relies on Tree's
+    # private _add_node and _invalidate (textual 8.2, pinned).
+    def _add_node(
+        self, parent: TreeNode[NodeData] | None, label: Text, data: NodeData | None, expand: bool = False
+    ) -> TreeNode[NodeData]:
+        node = LazyNode(self, parent, self._new_id(), label, data, expanded=expand)
+        self._tree_nodes[node._id] = node
+        self._updates += 1
+        return node
+
+    def _invalidate(self) -> None:
+        if self._batched:
+            self._stale = True
+        else:
+            super()._invalidate()
+
+    @contextmanager
+    def invalidated_once(self) -> Iterator[None]:
+        """Nodes added and removed inside re-number the lines once, at the end."""
+        self._batched += 1
+        try:
+            yield
+        finally:
+            self._batched -= 1
+            if not self._batched and self._stale:
+                self._stale = False
+                super()._invalidate()
+
+    def process_label(self, label: str | Text) -> Text:
+        """A one-line ``Text`` as it is (the board's labels always are): Tree splits every label
+        into lines to keep the first, a copy per line added."""
+        if isinstance(label, Text) and "\n" not in label.plain:
+            return label
+        return super().process_label(label)
+
     def get_label_width(self, node: TreeNode[NodeData]) -> int:
         """What ``Tree.get_label_width`` returns, without rendering the label.
 
         The tree measures every line after each redraw (for its width); rendering hundreds of
-        labels only to count their cells is most of a filtered board's redraw.
+        labels only to count their cells is most of a filtered board's redraw, and a label not
+        made yet (``LazyNode``) is as wide as it says it will be.
         """
-        label = node.label
-        width = (label if isinstance(label, Text) else self.process_label(label)).cell_len
+        deferred = node.deferred if isinstance(node, LazyNode) else None
+        if deferred is not None:
+            width = deferred.width
+        else:
+            label = node.label
+            width = (label if isinstance(label, Text) else self.process_label(label)).cell_len
         if node.allow_expand:
             width += cell_len(self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
         elif self._in_icon_column(node):
@@ -213,7 +299,7 @@ class BoardTree(Tree[NodeData]):
 class Line:
     """A tree line to show: its label, what it stands for, whether it is expanded and can be."""
 
-    label: Text
+    label: Text | Deferred
     data: NodeData
     expand: bool = False
     allow_expand: bool = True
@@ -233,7 +319,8 @@ class BoardScreen(Screen[None]):
         super().__init__()
         self.host = host
         self.glyphs = ASCII if ascii_only else UNICODE
-        self.board: Board | None = None
+        self.board: Board | None = None  # as shown: filtered, closed issues hidden or not
+        self.whole: Board | None = None  # the same snapshot as it is (see show_board)
         self.runs: dict[int, RunSummary] | None = None  # each issue's runs summary, once runs are read
         # Comments by issue, with the issue's (updated_at, comment count) they were read for.
         self._comments: dict[int, tuple[tuple[float | None, int], list[Comment] | str]] = {}
@@ -247,13 +334,12 @@ class BoardScreen(Screen[None]):
         self._seen: set[str] = set()  # group keys drawn before: they keep the person's choice
         self.select_next: int | None = None  # an issue to put the cursor on at the next redraw (just filed)
         # Labels by (what, id(row), width...) -> (row, Text): a redraw of the same snapshot
-        # (filter, show/hide closed) reuses them. Kept for the rows of the last two redraws.
+        # (filter, show/hide closed) reuses them. Kept while the snapshot is shown.
         self._labels: dict[tuple, tuple[Row, Text]] = {}
-        self._old_labels: dict[tuple, tuple[Row, Text]] = {}
+        self._labels_for: tuple[Row, ...] | None = None  # the snapshot's rows the labels are of
         self._filtered = False
-        self._columns = Columns()  # the state, branch and PR columns, fitted to the rows shown
-        self._row_widths: dict[int, tuple[Row, Columns]] = {}  # each row's own, by id(row)
-        self._old_row_widths: dict[int, tuple[Row, Columns]] = {}
+        self._columns = Columns()  # the state, branch and PR columns, fitted to every row of the snapshot
+        self._fitted: tuple[tuple[Row, ...], Columns] | None = None  # (the rows measured, their columns)
         self.detail_source = ""  # the Markdown the detail pane shows (cleaned of escapes)
         # What the detail pane shows: (issue, fact lines, body, comments); the same again repaints nothing.
         self._detail_key: tuple[object, ...] | None = None
@@ -293,12 +379,20 @@ class BoardScreen(Screen[None]):
     def show_status(self, info: StatusInfo) -> None:
         self.query_one(StatusBar).show(info)
 
-    def show_board(self, board: Board, filtered: bool = False, runs: dict[int, RunSummary] | None = None) -> None:
+    def show_board(
+        self,
+        board: Board,
+        filtered: bool = False,
+        runs: dict[int, RunSummary] | None = None,
+        whole: Board | None = None,
+    ) -> None:
         """Redraw the tree for ``board``, keeping what was expanded and where the cursor was,
         and repaint the detail pane from it (the cursor may not move: the facts still change).
 
         While a filter is on, every group that has matches is expanded. ``runs``: each
-        issue's runs summary, once runs are read.
+        issue's runs summary, once runs are read. ``whole``: the same snapshot unfiltered,
+        closed issues shown: the detail pane tells an issue's facts (an Ask's children), not
+        what the filter leaves of them.
         """
         tree = self.query_one(BoardTree)
         selected = self._pending or (tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None)
@@ -308,14 +402,16 @@ class BoardScreen(Screen[None]):
             self.select_next = None
         self._filtered = filtered
         self.board = board
+        self.whole = whole or board
         self.runs = runs
         width = self._title_width()
         self._groups = {}
         self._kinds = {}
-        self._old_labels, self._labels = self._labels, {}
+        if board.everything is not self._labels_for or not board.everything:
+            self._labels, self._labels_for = {}, board.everything
         self._columns = self._fit_columns(board)
         cursor = tree.cursor_node
-        with self.app.batch_update():
+        with self.app.batch_update(), tree.invalidated_once():
             # In place: lines still shown keep their nodes (a filter or h changes only what it
             # hides or shows), so a redraw costs what changed, not the whole board.
             self._sync_groups(tree.root, board.groups, width)
@@ -420,15 +516,26 @@ class BoardScreen(Screen[None]):
         nodes = []
         for index, line in enumerate(wanted):
             node = kept.get(line.data.key)
+            label = line.label
             if node is None:
                 # Expanded as it is added, not by node.expand(): that posts a NodeExpanded message
                 # per node, hundreds on a filtered board, all no-ops for _remember_expansion.
                 node = parent.add(
-                    line.label, line.data, before=index, expand=line.expand, allow_expand=line.allow_expand
+                    UNMADE if isinstance(label, Deferred) else label,
+                    line.data,
+                    before=index,
+                    expand=line.expand,
+                    allow_expand=line.allow_expand,
                 )
+                if isinstance(label, Deferred) and isinstance(node, LazyNode):
+                    node.defer(label)
             else:
-                if node.label != line.label:
-                    node.set_label(line.label)
+                if isinstance(label, Deferred):
+                    if isinstance(node, LazyNode) and node.made_from != label.key:
+                        node.defer(label)
+                        node.tree._refresh_node(node)
+                elif node.label != label:
+                    node.set_label(label)
                 node.data = line.data
                 if node.allow_expand != line.allow_expand or node.is_expanded != line.expand:
                     node.allow_expand = line.allow_expand
@@ -479,32 +586,31 @@ class BoardScreen(Screen[None]):
         self._sync(node, wanted)
 
     def _fit_columns(self, board: Board) -> Columns:
-        """The columns every row shown fits in (each row's measured once per snapshot)."""
-        # Kept for the rows of the last two redraws, as the labels are: h twice measures nothing.
-        known, older = self._row_widths, self._old_row_widths
-        self._old_row_widths, self._row_widths = known, {}
-        for group in board.groups:
-            for row in group.rows():
-                hit = known.get(id(row)) or older.get(id(row))
-                if hit is None or hit[0] is not row:
-                    hit = (row, row_columns(row, self.glyphs))
-                self._row_widths[id(row)] = hit
-        return widest(hit[1] for hit in self._row_widths.values())
+        """The columns every child row of the snapshot fits in, shown or not: a filter or ``h``
+        keeps them where they are (nothing jumps sideways, and every row's label stays cached).
+        Measured once per snapshot."""
+        rows = board.everything or tuple(row for group in board.groups for row in group.rows())
+        if self._fitted is None or self._fitted[0] is not rows:
+            children = (row for row in rows if row.issue.kind is not Kind.ASK)
+            self._fitted = (rows, widest(row_columns(row, self.glyphs) for row in children))
+        return self._fitted[1]
 
     def _cached_label(self, key: tuple[object, ...], row: Row, make: Callable[[], Text]) -> Text:
-        hit = self._labels.get(key) or self._old_labels.get(key)
+        hit = self._labels.get(key)
         if hit is None or hit[0] is not row:
-            hit = (row, make())
-        self._labels[key] = hit
+            hit = self._labels[key] = (row, make())
         return hit[1]
 
-    def _row_label(self, row: Row, width: int, pulls: bool) -> Text:
-        runs, columns = self.runs, self._columns
-        return self._cached_label(
-            ("row", id(row), width, pulls, id(runs), columns),
-            row,
-            lambda: to_text(row_segments(row, self.glyphs, width, pulls, runs, columns)),
-        )
+    def _row_label(self, row: Row, width: int, pulls: bool) -> Deferred:
+        """A row's label, made when its line is first drawn (or read): a filter that shows a
+        thousand rows draws a screenful of them."""
+        runs, columns, glyphs = self.runs, self._columns, self.glyphs
+        key = ("row", id(row), width, pulls, id(runs), columns)
+
+        def make() -> Text:
+            return self._cached_label(key, row, lambda: to_text(row_segments(row, glyphs, width, pulls, runs, columns)))
+
+        return Deferred(key, make, row_width(row, width, pulls, runs, columns))
 
     def _ask_label(self, group: Group, width: int) -> Text:
         assert group.ask is not None
@@ -546,15 +652,17 @@ class BoardScreen(Screen[None]):
         groups = {g.key: g for g in self.board.groups}
         for node in tree.root.children:
             group = groups.get(node.data.key) if node.data else None
-            if group is None or group.ask is None:
+            if group is None:
                 continue
-            node.set_label(self._ask_label(group, width))
+            if group.ask is not None:
+                node.set_label(self._ask_label(group, width))
             rows = {f"issue-{r.number}": r for r in group.rows()}
             for kind_node in node.children:
                 for leaf in kind_node.children:
                     row = rows.get(leaf.data.key) if leaf.data else None
-                    if row is not None:
-                        leaf.set_label(self._row_label(row, width - 2, self.board.has_pulls))
+                    if row is not None and isinstance(leaf, LazyNode):
+                        leaf.defer(self._row_label(row, width - 2, self.board.has_pulls))
+        tree.refresh()
 
     # --- selection and details ----------------------------------------------------------------
 
@@ -583,8 +691,9 @@ class BoardScreen(Screen[None]):
 
     def _show_detail(self, data: NodeData | None) -> None:
         pane = self.query_one(DetailPane)
-        row = self.board.row(data.number) if (self.board and data and data.number is not None) else None
-        if row is None or self.board is None:
+        whole = self.whole
+        row = whole.row(data.number) if (whole and data and data.number is not None) else None
+        if row is None or whole is None:
             pane.set_title("Details")
             self.detail_source = ""
             self._shown = self._detail_key = None
@@ -592,7 +701,7 @@ class BoardScreen(Screen[None]):
             return
         next_branch = self.host.branch_name_for(row.issue) if not row.branches else None
         summary = self.runs.get(row.number) if self.runs is not None else None
-        lines = detail_lines(row, self.board, self.glyphs, next_branch, summary)
+        lines = detail_lines(row, whole, self.glyphs, next_branch, summary)
         source = clean(row.issue.body)
         comments = self._comments_for(row)
         key = (row.number, lines, source, comments)

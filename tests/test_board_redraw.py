@@ -273,3 +273,144 @@ async def test_a_long_detail_renders_its_view_first_and_the_rest_between_keys(de
         assert selected.number != number and pane.border_title == f"#{selected.number}"
         assert not pane.rendering and _plain(pane._lines) == _full_render(pane)
         assert "Long notes" not in "\n".join(_plain(pane._lines))
+
+
+# --- a filter over many issues: columns stay put, labels are made for the lines drawn ---------
+
+
+def _file_many(demo: Path, count: int) -> None:
+    """``count`` Explore issues under Ask #1, all with "sweep" in their titles."""
+    tracker = LocalTracker.for_git_dir(demo / ".git")
+    body = render_body(template("explore"), {})
+    for n in range(count):
+        tracker.create_issue(
+            IssueDraft(template="explore", title=f"Sweep {n} of the tenure buckets", parent=1),
+            labels=("Explore",),
+            body=body,
+        )
+
+
+async def test_a_filter_that_hides_the_widest_rows_keeps_the_columns_where_they_were(demo: Path) -> None:
+    """Columns are fitted to every row of the snapshot, not to the rows a filter leaves: a row
+    reads the same, cell for cell, with the filter on and off (nothing jumps sideways)."""
+    from dslp_tui.present import row_columns, widest
+
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.board_screen
+        rows = [row for group in screen.board.groups for row in group.rows()]
+        narrow = next(
+            row
+            for row in rows
+            if row_columns(row, screen.glyphs) != widest(row_columns(r, screen.glyphs) for r in rows)
+        )
+        before = next(line for line in labels(app) if line.startswith(f"#{narrow.number} "))
+        app.set_filter(f"#{narrow.number}")
+        await settle(pilot)
+        after = next(line for line in labels(app) if line.startswith(f"#{narrow.number} "))
+        assert after == before
+
+
+async def test_a_filter_showing_hundreds_of_rows_makes_the_labels_of_the_lines_drawn(demo: Path, monkeypatch) -> None:
+    """Rows are laid out when their line is drawn: a filter matching 300 rows renders about a
+    screenful of them, not 300 (issue #7: a filter at 2,000 issues within 50 ms)."""
+    from dslp_tui import present
+    from dslp_tui.screens import board as board_screen
+
+    _file_many(demo, 300)
+    made = []
+    real = present.row_segments
+
+    def counted(row, *args, **kwargs):
+        made.append(row.number)
+        return real(row, *args, **kwargs)
+
+    monkeypatch.setattr(board_screen, "row_segments", counted)
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        made.clear()
+        app.set_filter("sweep")
+        await settle(pilot)
+        drawn = len(made)
+        assert drawn <= 2 * SIZE[1], drawn  # about a screenful: the lines drawn
+        shown = [line for line in labels(app) if "Sweep" in line]  # reading a label makes it
+        assert len(shown) == 300
+        made.clear()
+        app.set_filter("sweep")  # the same rows again: nothing is made twice
+        await settle(pilot)
+        assert made == []
+
+
+async def test_a_filter_renumbers_the_tree_once_however_many_lines_it_adds(demo: Path, monkeypatch) -> None:
+    """Textual's Tree re-lays itself out after each node added or removed; a redraw that adds
+    hundreds of lines does it once."""
+    from textual.widgets import Tree
+
+    _file_many(demo, 100)
+    calls = []
+    real = Tree._invalidate
+
+    def counted(self) -> None:
+        calls.append(self)
+        real(self)
+
+    monkeypatch.setattr(Tree, "_invalidate", counted)
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        calls.clear()
+        app.set_filter("sweep")
+        app.set_filter("")
+        assert len(calls) <= 2, len(calls)
+        await settle(pilot)
+        assert sum(1 for line in labels(app) if "Sweep" in line) == 100
+
+
+async def _unlinked_rows(app, pilot) -> list:
+    move_to(app, "unlinked")
+    await pilot.press("right")
+    await settle(pilot)
+    group = next(node for node in tree(app).root.children if node.data.key == "unlinked")
+    return [leaf for kind in group.children for leaf in kind.children]
+
+
+async def test_a_resize_refits_the_rows_of_issues_linked_to_no_ask(demo: Path) -> None:
+    """After a resize, the rows of the unlinked group read as they would at that size from the start."""
+    app = build_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        expected = [leaf.label.plain for leaf in await _unlinked_rows(app, pilot)]
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        leaves = await _unlinked_rows(app, pilot)
+        wide = [leaf.label.plain for leaf in leaves]
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert wide != expected and [leaf.label.plain for leaf in leaves] == expected
+
+
+async def test_an_ask_s_details_count_its_children_whatever_the_filter_or_h_hides(demo: Path) -> None:
+    """The detail pane tells the issue as it is: a filter (or h) hides rows, not an Ask's children."""
+    from board_driver import detail_part
+
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        move_to(app, "ask-1")
+        await settle(pilot)
+        facts = detail_part(app)
+        count = next(line for line in facts.splitlines() if line.startswith("Children"))
+        assert "#3 Data" in facts and "#4 " in facts
+        app.set_filter("#3")  # leaves Ask #1 with its child #3 only
+        await settle(pilot)
+        assert tree(app).cursor_node.data.key == "ask-1"
+        assert "#4 " not in "\n".join(labels(app))
+        assert next(line for line in detail_part(app).splitlines() if line.startswith("Children")) == count
+        assert "#4 " in detail_part(app)
+        app.set_filter("")
+        await pilot.press("h")  # closed issues hidden: #2 is closed
+        await settle(pilot)
+        assert next(line for line in detail_part(app).splitlines() if line.startswith("Children")) == count

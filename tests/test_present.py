@@ -116,3 +116,26 @@ def test_comment_lines_are_oldest_first_with_author_and_time() -> None:
 def test_an_upstream_of_the_branchs_own_name_is_shown_as_its_remote(upstream: str, shown: str) -> None:
     branch = Branch(name="experiment/5-a-long-name", issue=5, kind_key="experiment", local=True, upstream=upstream)
     assert present.upstream_name(branch) == shown
+
+
+@pytest.mark.parametrize("width", [20, 36, 60, 90, 140])
+@pytest.mark.parametrize("pulls", [False, True])
+@pytest.mark.parametrize("runs", [None, {}])
+def test_row_width_bounds_the_drawn_row_without_drawing_it(width, pulls, runs) -> None:
+    """The board measures lines it has not drawn by ``row_width``: never less than drawing gives
+    (a label wider than measured would be cut), and ``width`` itself when the title has room."""
+    columns = present.Columns(9, 24, 12)
+    for title in ("x", "A title long enough to be cut at every width the board has " * 2):
+        row = Row(
+            Issue(1234, title, Kind.EXPERIMENT),
+            branches=(Branch("experiment/1234-x", 1234, "experiment", local=True, remote=True, ahead_base=2),),
+        )
+        segments = present.row_segments(row, present.UNICODE, width, pulls, runs, columns)
+        drawn = sum(cell_len(text) for text, _ in segments)
+        measured = present.row_width(row, width, pulls, runs, columns)
+        assert drawn <= measured
+        title_room = width - len("#1234 ") - 2 - 9 - 24 - (12 if pulls else 0)
+        if title_room >= 8:
+            assert measured == width
+        else:  # the title keeps 8 cells and the row runs past width: by exactly that much
+            assert measured == width + 8 - title_room
