@@ -323,9 +323,10 @@ def build_board(
 
     groups: list[Group] = []
     for ask_row in joined.asks:
-        if not (show_closed or ask_row.issue.state == "open"):
-            continue
         kids = kept(joined.children.get(ask_row.number, {}))
+        # Hiding closed issues never hides open ones: a closed Ask with open work stays, as its header.
+        if not (show_closed or ask_row.issue.state == "open" or kids):
+            continue
         if query and not kids and not passes(ask_row):
             continue
         groups.append(Group(ask_row, kids, joined.missing.get(ask_row.number, ())))

@@ -148,10 +148,18 @@ def test_board_lookup_helpers(snapshot):
 
 
 def test_show_closed_false_hides_closed_issues_and_closed_asks(snapshot):
-    board = build_board(snapshot, CONFIG, show_closed=False)
+    closed = replace(snapshot, issues=tuple(i for i in snapshot.issues if i.number != 13))
+    board = build_board(closed, CONFIG, show_closed=False)
     assert [g.key for g in board.groups] == ["ask-1", "ask-4", "unlinked"]
     assert numbers(board.children_of(1)) == [14, 3, 8, 11]
-    assert board.row(2) is None and board.row(6) is None and board.row(13) is None
+    assert board.row(2) is None and board.row(6) is None and board.row(12) is None
+
+
+def test_hiding_closed_issues_keeps_the_open_work_of_a_closed_ask(snapshot):
+    """#13 is open under the closed Ask #12: h hides closed issues, never open ones."""
+    board = build_board(snapshot, CONFIG, show_closed=False)
+    assert [g.key for g in board.groups] == ["ask-1", "ask-4", "ask-12", "unlinked"]
+    assert numbers(board.children_of(12)) == [13]
     assert board.total == len(snapshot.issues)
 
 
