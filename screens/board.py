@@ -333,10 +333,12 @@ class BoardScreen(Screen[None]):
         self._expanded: set[str] | None = None  # None: nothing drawn yet, use the defaults
         self._seen: set[str] = set()  # group keys drawn before: they keep the person's choice
         self.select_next: int | None = None  # an issue to put the cursor on at the next redraw (just filed)
-        # Labels by (what, id(row), width...) -> (row, Text): a redraw of the same snapshot
-        # (filter, show/hide closed) reuses them. Kept while the snapshot is shown.
+        # Labels by (what, number, width...) -> (row, Text): a redraw of the same snapshot
+        # (filter, show/hide closed) reuses them. Kept while the snapshot and its runs are shown:
+        # a new one starts a new generation (a number, not an id(): ids of freed rows come back).
         self._labels: dict[tuple, tuple[Row, Text]] = {}
-        self._labels_for: tuple[Row, ...] | None = None  # the snapshot's rows the labels are of
+        self._labels_for: tuple[tuple[Row, ...], object] | None = None  # (the snapshot's rows, runs)
+        self._generation = 0
         self._filtered = False
         self._columns = Columns()  # the state, branch and PR columns, fitted to every row of the snapshot
         self._fitted: tuple[tuple[Row, ...], Columns] | None = None  # (the rows measured, their columns)
@@ -407,8 +409,10 @@ class BoardScreen(Screen[None]):
         width = self._title_width()
         self._groups = {}
         self._kinds = {}
-        if board.everything is not self._labels_for or not board.everything:
-            self._labels, self._labels_for = {}, board.everything
+        drawn = self._labels_for
+        if drawn is None or drawn[0] is not board.everything or drawn[1] is not runs or not board.everything:
+            self._labels, self._labels_for = {}, (board.everything, runs)
+            self._generation += 1
         self._columns = self._fit_columns(board)
         cursor = tree.cursor_node
         with self.app.batch_update(), tree.invalidated_once():
@@ -605,7 +609,7 @@ class BoardScreen(Screen[None]):
         """A row's label, made when its line is first drawn (or read): a filter that shows a
         thousand rows draws a screenful of them."""
         runs, columns, glyphs = self.runs, self._columns, self.glyphs
-        key = ("row", id(row), width, pulls, id(runs), columns)
+        key = ("row", row.number, self._generation, width, pulls, columns)
 
         def make() -> Text:
             return self._cached_label(key, row, lambda: to_text(row_segments(row, glyphs, width, pulls, runs, columns)))
@@ -615,7 +619,7 @@ class BoardScreen(Screen[None]):
     def _ask_label(self, group: Group, width: int) -> Text:
         assert group.ask is not None
         runs = self.runs
-        key = ("ask", id(group.ask), width, group.open_children(), id(runs))
+        key = ("ask", group.ask.number, self._generation, width, group.open_children())
         return self._cached_label(key, group.ask, lambda: to_text(ask_segments(group, self.glyphs, width, runs)))
 
     def _fill_on_expand(self, node: TreeNode[NodeData]) -> None:
