@@ -526,12 +526,32 @@ class DslpApp(TypeAheadApp[int]):
                 result = operation(workspace)
         except Exception as error:  # shown to the person (a bug: with its log file), never raised into Textual
             if failed is not None:
-                self.call_from_thread(failed, error)
+                self._call_back(failed, error)
             else:
                 self.post_message(Failed(what, error))
             return
-        self.call_from_thread(done, result)
-        self.call_from_thread(self._reload, reload)
+        self._call_back(done, result)
+        self._call_back(self._reload, reload)
+
+    def _call_back(self, callback: Callable[..., None], *args: Any) -> None:
+        """Run a write's ``callback`` on the app's thread, unless the app is closing.
+
+        A write can end after the person quit: its callback would then run against screens
+        being torn down (or, once the loop is gone, ``call_from_thread`` raises in the worker).
+        The write itself is done; there is nothing left to show it in.
+        """
+
+        def guarded() -> None:
+            if self.is_running:  # checked on the app's thread: teardown cannot start midway
+                callback(*args)
+
+        if not self.is_running:
+            return
+        try:
+            self.call_from_thread(guarded)
+        except RuntimeError:  # "App is not running": it stopped since the check above
+            if self.is_running:
+                raise
 
     def _reload(self, sources: tuple[str, ...]) -> None:
         for source in sources:

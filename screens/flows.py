@@ -423,14 +423,15 @@ class Flows:
             self._open_url(url)
 
     def _open_url(self, url: str) -> None:
-        """Ask the browser in a worker (a browser command may take a moment to return)."""
+        """Ask the browser in a worker (a browser command may take a moment to return); the
+        browser never writes on the board's terminal (``links.open_browser``)."""
         app = self.app
 
         def launch() -> None:
-            import webbrowser
+            from dslp_tui.links import open_browser
 
             try:
-                opened = webbrowser.open(url)
+                opened = open_browser(url)
             except Exception:  # a broken browser command: copying still works
                 opened = False
             if opened:

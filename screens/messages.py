@@ -14,9 +14,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from dslp_tui.screens.modal import Modal
 from dslp_tui.screens.render import STYLES
 from dslp_tui.text import clean, one_line
 
@@ -65,7 +65,7 @@ def render_messages(log: MessageLog) -> Text:
     return out
 
 
-class MessagesScreen(ModalScreen[None]):
+class MessagesScreen(Modal[None]):
     BINDINGS = [Binding("escape,q,exclamation_mark", "dismiss", "Close", id="messages_close")]
 
     def __init__(self, log: MessageLog) -> None:
@@ -78,4 +78,4 @@ class MessagesScreen(ModalScreen[None]):
             yield Static(render_messages(self.log_of_messages))
 
     async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(None)
+        self.close(None)

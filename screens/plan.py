@@ -117,8 +117,17 @@ class PlanScreen(Modal[bool]):
         self.query_one(TextArea).read_only = running_or_done
         for box in self.query("#plan-register").results(Checkbox):
             box.disabled = running_or_done
+        self.refresh_bindings()
 
     # --- keys ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer tells the truth: ctrl+s only before the run, escape greyed while it runs."""
+        if action == "confirm":
+            return self.state == "preview"
+        if action == "cancel" and self.state == "running":
+            return None
+        return True
 
     def action_confirm(self) -> None:
         if not self.on_top or self.state != "preview":

@@ -31,7 +31,6 @@ from dslp_tui.runtable import (
     metric_names,
     run_label,
 )
-from dslp_tui.screens.keyline import KeyLine
 from dslp_tui.screens.modal import Modal
 from dslp_tui.screens.pickers import Picker
 from dslp_tui.screens.render import STYLES
@@ -59,6 +58,7 @@ class RunsScreen(Modal[None]):
         "#runs { width: 100%; height: 100%; border: thick $primary; background: $surface; padding: 0; }"
         " #runs DataTable { height: 1fr; } #runs-heading { height: auto; padding: 0 1; }"
     )
+    FOOTER_IN_LAYOUT = True  # the table fills the screen above its keys
     BINDINGS = [
         Binding("escape", "close", "Close", id="runs_close"),
         Binding("s", "sort", "Sort", id="runs_sort"),
@@ -89,7 +89,6 @@ class RunsScreen(Modal[None]):
             frame.border_subtitle = "escape closes"
             yield Static(self._heading(), id="runs-heading")
             yield DataTable(zebra_stripes=True, cursor_type="row", id="runs-table")
-        yield KeyLine(first=1)
 
     def on_mount(self) -> None:
         self._draw()

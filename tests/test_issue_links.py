@@ -3,14 +3,17 @@ something useful over SSH (no display) and on the local tracker (no web page).""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import webbrowser
 from pathlib import Path
 
 import pytest
 
+from dslp_tui import links
 from dslp_tui.app import build_app
-from dslp_tui.links import copy_text, graphical_session, web_url
+from dslp_tui.links import copy_text, graphical_session, open_browser, web_url
 from dslp_tui.model import Issue
 from dslp_tui.sources import github as github_source
 
@@ -70,7 +73,7 @@ def test_graphical_session() -> None:
 
 
 class Browser:
-    """webbrowser.open as a test sees it: what it was asked to open, and its answer."""
+    """links.open_browser as a test sees it: what it was asked to open, and its answer."""
 
     def __init__(self, answer: bool) -> None:
         self.answer = answer
@@ -88,7 +91,7 @@ def messages(app) -> str:
 @pytest.fixture
 def browser(monkeypatch: pytest.MonkeyPatch) -> Browser:
     fake = Browser(True)
-    monkeypatch.setattr(webbrowser, "open", fake)
+    monkeypatch.setattr(links, "open_browser", fake)
     monkeypatch.setenv("DISPLAY", ":0")
     return fake
 
@@ -182,3 +185,72 @@ async def test_a_hostile_address_is_never_opened_or_copied(
         assert "not an http(s) address" in messages(app)
         await pilot.press("y")
         assert app.clipboard == "#2"
+
+
+NOISE = ("BROWSER-SAYS-ON-STDOUT", "BROWSER-SAYS-ON-STDERR")
+
+
+@pytest.fixture
+def real_browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A browser command in $BROWSER that prints on both streams and records its argv, its
+    standard input and its session; returns the record's path."""
+    record = tmp_path / "browser-record.json"
+    script = tmp_path / "fake-browser"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, sys\n"
+        f"print({NOISE[0]!r}, flush=True)\n"
+        f"print({NOISE[1]!r}, file=sys.stderr, flush=True)\n"
+        "null = os.stat(os.devnull)\n"
+        "stdin = os.fstat(0)\n"
+        f"with open({str(record)!r}, 'w') as out:\n"
+        "    json.dump({'argv': sys.argv[1:], 'sid': os.getsid(0),"
+        " 'stdin_null': (stdin.st_rdev, stdin.st_ino) == (null.st_rdev, null.st_ino)}, out)\n"
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(script))
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(webbrowser, "_tryorder", None)  # an in-process webbrowser reads $BROWSER afresh
+    return record
+
+
+def read_record(record: Path) -> dict:
+    import json
+
+    return json.loads(record.read_text())
+
+
+# Shell syntax in an address: a shell would split it, run $(...) or stop at ";".
+TRICKY = "https://example.com/a;touch$IFS/tmp/pwned?q=$(id)&x='1'|cat"
+
+
+def test_the_browser_gets_the_address_as_one_argument_and_no_terminal(
+    real_browser: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    assert open_browser(TRICKY)
+    seen = read_record(real_browser)
+    assert seen["argv"] == [TRICKY]
+    assert seen["stdin_null"]
+    assert seen["sid"] != os.getsid(0)  # a session of its own: no controlling terminal to take over
+    out, err = capfd.readouterr()
+    assert not any(noise in out + err for noise in NOISE), (out, err)
+
+
+def test_open_browser_refuses_what_web_url_refuses(real_browser: Path) -> None:
+    assert not open_browser("file:///etc/passwd")
+    assert not real_browser.exists()
+
+
+async def test_o_keeps_the_browsers_output_off_the_board(
+    project: Path, real_browser: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    app = build_app(project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        move_to(app, "issue-2")
+        await pilot.press("O")
+        await settle(pilot)
+        assert f"Opened {PAGE}" in messages(app)
+    assert read_record(real_browser)["argv"] == [PAGE]
+    out, err = capfd.readouterr()
+    assert not any(noise in out + err for noise in NOISE), (out, err)
