@@ -133,8 +133,8 @@ def test_a_reader_returns_linked_runs_and_mlflow_stays_out_of_this_process(demo:
         "from dslp_tui.runs_process import RunsReader\n"
         f"root = Path({str(demo)!r})\n"
         "os.environ['PYTHONVERBOSE'] = '1'  # the child prints every import on its stderr\n"
-        "reader = RunsReader(root, load_config(root), ['experiment/5-gradient-boosting-baseline'])\n"
-        "runs = reader.runs(); reader.stop()\n"
+        "reader = RunsReader(root, load_config(root), ('runs', ['experiment/5-gradient-boosting-baseline']))\n"
+        "runs = reader.answer(); reader.stop()\n"
         "print(sorted((r.name, r.issue) for r in runs))\n"
         "print(any(m == 'mlflow' or m.startswith('mlflow.') for m in sys.modules))\n"
     )
@@ -168,7 +168,7 @@ def test_the_reader_runs_below_the_boards_priority(demo: Path, silent_server: st
     from dslp_tui.config import load_config
 
     (demo / "dslp.toml").write_text(f'[runs]\ntracking_uri = "{silent_server}"\n', encoding="utf-8")
-    reader = runs_process.RunsReader(demo, load_config(demo), [])
+    reader = runs_process.RunsReader(demo, load_config(demo), ("runs", []))
     try:
         lowered = min(os.getpriority(os.PRIO_PROCESS, 0) + runs_process.NICENESS, 19)  # 19: the lowest there is
         deadline = time.monotonic() + 30
