@@ -154,10 +154,6 @@ class ChildRuns:
         for reader in running:
             reader.stop()
 
-    @property
-    def stopped(self) -> bool:
-        return self._stopped
-
     def _ask(self, request: Request) -> list[Any]:
         with self._lock:  # a stop() either comes first (no child starts) or sees this child
             if self._stopped:

@@ -226,13 +226,14 @@ class Flows:
             if get_current_worker().is_cancelled:  # a second key press replaced this preview
                 runs.stop()
                 return
-            lock = app.write_lock(workspace)  # its steps are writes: one at a time with the board's
-            app.call_from_thread(app.push_screen, PlanScreen(opened, lock), lambda ran_: closed(ran_, runs))
 
-        def closed(anything_ran: bool | None, runs) -> None:
-            runs.stop()  # the register step, if any, has run: nothing more is read for this move
-            if anything_ran:
-                app.refresh_board()
+            def closed(anything_ran: bool | None) -> None:
+                runs.stop()  # the register step, if any, has run: nothing more is read for this move
+                if anything_ran:
+                    app.refresh_board()
+
+            lock = app.write_lock(workspace)  # its steps are writes: one at a time with the board's
+            app.call_from_thread(app.push_screen, PlanScreen(opened, lock), closed)
 
         app.run_worker(prepare, thread=True, group="move", exclusive=True, exit_on_error=False)
 
