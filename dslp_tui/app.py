@@ -55,7 +55,7 @@ from dslp_tui.tracker import RateBudget, RateLimited
 guards.install()
 
 if TYPE_CHECKING:
-    from dslp_tui.runs_process import RunsReader
+    from dslp_tui.runs import RunsAccess
     from dslp_tui.screens.flows import Flows
     from dslp_tui.workspace import Workspace
 
@@ -157,8 +157,9 @@ class DslpApp(TypeAheadApp[int]):
         self._write_locks: dict[str, threading.Lock] = {}  # by tracker: its writes one at a time
         self._board_cache = BoardCache.for_config(root, self.config)  # the last board, painted first
         self.messages = MessageLog()  # what was said, in full (``!``)
-        self._readers: set[RunsReader] = set()  # the runs processes still reading
+        self._readers: dict[str, RunsAccess] = {}  # by purpose ("board", "table", "move"): its latest
         self._readers_lock = threading.Lock()
+        self._readers_closed = False  # the app has quit: no run is read any more
         self.set_keymap(self.config.keys)
 
     async def on_mount(self) -> None:
@@ -248,7 +249,7 @@ class DslpApp(TypeAheadApp[int]):
         posts nothing (Textual cannot stop a thread, and a cancelled worker would fail waits)."""
         self._generation[source] = generation = self._generation.get(source, 0) + 1
         if source == "runs":
-            self._stop_readers()  # an older read is outdated: its process ends now, not when it is done
+            self.stop_runs("board")  # an older read is outdated: its process ends now, not when it is done
         if source == "tracker":
             self._load_tracker(generation)
         elif source == "git":
@@ -306,27 +307,43 @@ class DslpApp(TypeAheadApp[int]):
     def _read_runs_in_child(self, workspace: Workspace, snapshot: Snapshot, generation: int) -> tuple[Run, ...]:
         """The runs, read by a child process (``runs_process.py``): this thread only waits on
         its pipe, so MLflow's import and the listing never hold this process's GIL."""
-        from dslp_tui.runs_process import RunsReader
-
-        with self._readers_lock:
-            if not self._current("runs", generation) or not self.is_running:
-                return ()  # superseded (or quitting) before it started: nothing is posted anyway
-            reader = RunsReader(workspace.root, workspace.config, {b.name for b in snapshot.branches})
-            self._readers.add(reader)
+        reader = self.runs_access(workspace, "board", lambda: self._current("runs", generation))
         try:
-            return reader.runs()
+            return reader.runs({b.name for b in snapshot.branches})
         finally:
-            with self._readers_lock:
-                self._readers.discard(reader)
             reader.stop()
 
-    def _stop_readers(self) -> None:
-        """End every runs process still reading (a newer load replaces it, or the app exits)."""
+    def runs_access(self, workspace: Workspace, purpose: str, wanted: Callable[[], bool] = lambda: True) -> RunsAccess:
+        """Where ``purpose`` reads runs: a child process per call (``runs_process.ChildRuns``),
+        or this process when ``runs_in_child`` is False (tests that swap the run source here).
+
+        It replaces ``purpose``'s previous access, whose calls still running end now. Born
+        stopped (its calls raise ``RunsStopped``) when ``wanted()`` is False or the app has
+        quit: checked under the lock :meth:`stop_runs` takes, so no child outlives a stop.
+        """
+        from dslp_tui.runs_process import ChildRuns
+        from dslp_tui.workspace import InProcessRuns
+
+        access: RunsAccess = (
+            ChildRuns(workspace.root, workspace.config) if self.runs_in_child else InProcessRuns(workspace)
+        )
         with self._readers_lock:
-            readers = list(self._readers)
-            self._readers.clear()
-        for reader in readers:
-            reader.stop()
+            if self._readers_closed or not wanted():
+                access.stop()
+                return access
+            replaced = self._readers.get(purpose)
+            self._readers[purpose] = access
+        if replaced is not None:
+            replaced.stop()
+        return access
+
+    def stop_runs(self, purpose: str | None = None) -> None:
+        """End ``purpose``'s runs calls still running (every purpose's: None)."""
+        with self._readers_lock:
+            purposes = list(self._readers) if purpose is None else [purpose]
+            stopping = [self._readers.pop(p) for p in purposes if p in self._readers]
+        for access in stopping:
+            access.stop()
 
     def on_issues_loaded(self, message: IssuesLoaded) -> None:
         self._issues = message.part
@@ -412,7 +429,9 @@ class DslpApp(TypeAheadApp[int]):
             self._idle_timer.stop()
         self.gc_policy.uninstall()  # leave the process's collector as it was
         self._generation["runs"] = self._generation.get("runs", 0) + 1  # a read still going is outdated
-        self._stop_readers()  # no runs process outlives the board
+        with self._readers_lock:
+            self._readers_closed = True  # no runs process starts after this
+        self.stop_runs()  # and none outlives the board
 
     def on_failed(self, message: Failed) -> None:
         self.report_failure(message.what, message.error, message.source)

@@ -26,7 +26,7 @@ from typing import Protocol, runtime_checkable
 from dslp_tui.errors import DslpError
 from dslp_tui.model import MetricPoint, Run
 
-__all__ = ["MetricPoint", "ModelRegistry", "Run", "RunSource", "RunsError"]
+__all__ = ["MetricPoint", "ModelRegistry", "Run", "RunSource", "RunsAccess", "RunsError", "RunsStopped"]
 
 
 @runtime_checkable
@@ -59,3 +59,33 @@ class ModelRegistry(Protocol):
 
 class RunsError(DslpError):
     """Runs could not be read (a store that cannot be opened, a server that refuses)."""
+
+
+class RunsStopped(RunsError):
+    """A read was stopped on purpose (a newer one replaced it, its screen closed, the app quit): no failure to show."""
+
+
+class RunsAccess(Protocol):
+    """How the app and the CLI read runs, wherever that happens.
+
+    In this process (:class:`~dslp_tui.workspace.InProcessRuns`: the CLI, which is not
+    interactive) or in a child process per call (:class:`~dslp_tui.runs_process.ChildRuns`:
+    the board, whose process must never import MLflow or azure-ai-ml). Methods block.
+    """
+
+    def runs(self, branches: Collection[str]) -> tuple[Run, ...]:
+        """The runs of ``branches``, each linked to its issue (see ``runlink.py``)."""
+        ...
+
+    def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
+        """Every logged value of one metric of one run (nothing when runs are off)."""
+        ...
+
+    def registry(self) -> ModelRegistry | None:
+        """What registers a run's model, or None: the run source cannot (or runs are off)."""
+        ...
+
+    def stop(self) -> None:
+        """End every call still running where it can (a child process: it then raises
+        :class:`RunsStopped`); later calls raise RunsStopped at once."""
+        ...

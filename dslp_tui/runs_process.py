@@ -1,14 +1,20 @@
 """Runs read in a child process, so the board's process keeps its GIL for the keys.
 
-Reading runs imports MLflow (about a second of pure Python) and lists thousands of runs:
-in a thread of the app's process that holds the GIL for seconds and held keys wait behind
-it (issue #9: p95 368 ms with 5,000 runs). So the app starts ``python -m
-dslp_tui.runs_process`` (a fresh interpreter, like multiprocessing's ``spawn``: nothing is
-forked from a process with threads, and nothing of Textual or the app is imported there),
-sends it the repository root, the config and the branches, and its worker thread waits on
-a pipe, which releases the GIL. The child lists and links the runs exactly as
-:meth:`Workspace.load_runs` does (:func:`~dslp_tui.workspace.list_and_link`) and sends them
-back in chunks, so no single unpickling holds the parent's GIL long.
+Reading runs imports MLflow (about a second of pure Python; azure-ai-ml more) and lists
+thousands of runs: in a thread of the app's process that holds the GIL for seconds and held
+keys wait behind it (issue #9: p95 368 ms with 5,000 runs). So every call the board makes to
+the run source runs in a child: the board's runs, the runs table's (``u``), a metric's
+history, the promote preview's best run and the model registration after it
+(:class:`ChildRuns`, the board's :class:`~dslp_tui.runs.RunsAccess`). MLflow and azure-ai-ml
+never enter the board's process.
+
+Each call starts ``python -m dslp_tui.runs_process`` (a fresh interpreter, like
+multiprocessing's ``spawn``: nothing is forked from a process with threads, and nothing of
+Textual or the app is imported there), sends it the repository root, the config and the
+request, and the calling worker thread waits on a pipe, which releases the GIL. The child
+lists and links the runs exactly as :meth:`Workspace.load_runs` does
+(:func:`~dslp_tui.workspace.list_and_link`) and sends them back in chunks, so no single
+unpickling holds the parent's GIL long.
 
 The child's stdout and stderr go to ``/dev/null`` (the board owns the terminal; MLflow
 prints), its results to a private copy of the pipe; its stdin is the request pipe, never
@@ -16,8 +22,10 @@ the terminal, and it runs in its own session, so keys and the terminal's signals
 reach it. An error crosses as itself when it can (a :class:`RunsError` keeps its type and
 message); a bug carries the child's traceback as a note, for the parent's error log.
 
-Frames on the pipe: 8-byte big-endian length, then a pickle of ``(kind, payload)``:
-``("runs", [Run, ...])`` any number of times, then ``("done", count)`` or ``("error", exc)``.
+Requests: ``("runs", [branch, ...])``, ``("history", run_id, key)``, ``("register", run_id,
+name)``. Answers, frames on the pipe (8-byte big-endian length, then a pickle of ``(kind,
+payload)``): ``("part", [item, ...])`` any number of times, then ``("done", count)`` or
+``("error", exc)``; the items are runs, metric points, or the one registered version.
 """
 
 from __future__ import annotations
@@ -34,18 +42,21 @@ from pathlib import Path
 from typing import IO, Any
 
 from dslp_tui.config import Config
-from dslp_tui.model import Run
-from dslp_tui.runs import RunsError
+from dslp_tui.model import MetricPoint, Run
+from dslp_tui.runs import RunsError, RunsStopped
 
-CHUNK = 250  # runs per frame: unpickling one takes about a millisecond
+CHUNK = 250  # runs (or points) per frame: unpickling one takes about a millisecond
 _LENGTH = 8
 NICENESS = 10  # the child yields the CPU to the board (and to the person's own work)
 
 
-class RunsReader:
-    """One child process reading the runs; :meth:`runs` waits for them, :meth:`stop` ends it."""
+Request = tuple  # ("runs", [branch, ...]) | ("history", run_id, key) | ("register", run_id, name)
 
-    def __init__(self, root: Path, config: Config, branches: Iterable[str]) -> None:
+
+class RunsReader:
+    """One child process answering one request; :meth:`answer` waits for it, :meth:`stop` ends it."""
+
+    def __init__(self, root: Path, config: Config, request: Request) -> None:
         self._stopped = threading.Event()
         self.process = subprocess.Popen(
             [sys.executable, "-P", "-m", "dslp_tui.runs_process"],  # -P: the cwd does not shadow modules
@@ -57,34 +68,32 @@ class RunsReader:
         )
         assert self.process.stdin is not None
         try:
-            self.process.stdin.write(pickle.dumps((root, config, sorted(branches))))
+            self.process.stdin.write(pickle.dumps((root, config, request)))
             self.process.stdin.close()
-        except OSError:  # the child is gone already: runs() reads its end and says so
+        except OSError:  # the child is gone already: answer() reads its end and says so
             pass
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
-    def runs(self) -> tuple[Run, ...]:
-        """Block (without the GIL) until the child has sent every run; raise what it raised."""
+    def answer(self) -> list[Any]:
+        """Block (without the GIL) until the child has sent its whole answer; raise what it raised."""
         assert self.process.stdout is not None
-        runs: list[Run] = []
+        items: list[Any] = []
         with self.process.stdout as answers:
             while True:
                 frame = _receive(answers)
                 if frame is None:
                     status = self.process.wait()
                     if self._stopped.is_set():
-                        raise RunsError("reading the runs was stopped")
-                    raise RunsError(
-                        f"the process reading the runs ended early (exit status {status}); press r to retry"
-                    )
+                        raise RunsStopped("reading the runs was stopped")
+                    raise RunsError(f"the process reading the runs ended early (exit status {status}); try again")
                 kind, payload = frame
-                if kind == "runs":
-                    runs.extend(payload)
+                if kind == "part":
+                    items.extend(payload)
                 elif kind == "done":
-                    return tuple(runs)
+                    return items
                 else:
                     raise payload
 
@@ -92,7 +101,71 @@ class RunsReader:
         """End the child if it still runs and reap it (no zombie); safe from any thread, twice."""
         self._stopped.set()
         self.process.kill()  # nothing when it has ended already (Popen checks, and ignores a race)
-        self.process.wait()  # the pipe then ends, and runs() returns in its own thread
+        self.process.wait()  # the pipe then ends, and answer() returns in its own thread
+
+
+class ChildRuns:
+    """The board's :class:`~dslp_tui.runs.RunsAccess`: every call a child process (a
+    :class:`RunsReader`), so MLflow and azure-ai-ml never enter the board's process.
+
+    :meth:`stop` ends the calls still running and refuses new ones: the app stops a
+    ``ChildRuns`` when a newer one replaces it (``DslpApp.runs_access``), when the screen it
+    served closes, and when the app quits.
+    """
+
+    def __init__(self, root: Path, config: Config) -> None:
+        self.root = root
+        self.config = config
+        self._lock = threading.Lock()
+        self._running: set[RunsReader] = set()
+        self._stopped = False
+
+    @property
+    def off(self) -> bool:
+        return self.config.runs_source == "none"
+
+    @property
+    def name(self) -> str:
+        """The run source's name ("MLflow sqlite:///…"): building a source imports no client."""
+        from dslp_tui.workspace import make_run_source
+
+        return make_run_source(self.config, self.root).name
+
+    def runs(self, branches: Iterable[str]) -> tuple[Run, ...]:
+        return () if self.off else tuple(self._ask(("runs", sorted(branches))))
+
+    def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
+        return [] if self.off else self._ask(("history", run_id, key))
+
+    def register_model(self, run_id: str, name: str) -> str:
+        """Register ``run_id``'s model under ``name`` (in a child too); the new version."""
+        (version,) = self._ask(("register", run_id, name))
+        return version
+
+    def registry(self) -> ChildRuns | None:
+        """Itself: both run sources (MLflow, AzureML) register models; None when runs are off."""
+        return None if self.off else self
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            running = list(self._running)
+            self._running.clear()
+        for reader in running:
+            reader.stop()
+
+    def _ask(self, request: Request) -> list[Any]:
+        with self._lock:  # a stop() either comes first (no child starts) or sees this child
+            if self._stopped:
+                raise RunsStopped("reading the runs was stopped")
+            reader = RunsReader(self.root, self.config, request)
+            self._running.add(reader)
+        try:
+            return reader.answer()
+        finally:
+            with self._lock:
+                self._running.discard(reader)
+            reader.stop()
 
 
 def _receive(stream: IO[bytes]) -> tuple[str, Any] | None:
@@ -160,6 +233,24 @@ def _read(root: Path, config: Config, branches: list[str]) -> tuple[Run, ...]:
     return list_and_link(make_run_source(config, root), branches, config, git)
 
 
+def _answer(root: Path, config: Config, request: Request) -> list[Any]:
+    """What the child sends back for ``request``: always a list, sent in chunks."""
+    from dslp_tui.runs import ModelRegistry
+    from dslp_tui.workspace import make_run_source
+
+    kind, *arguments = request
+    if kind == "runs":
+        return list(_read(root, config, *arguments))
+    source = make_run_source(config, root)
+    if kind == "history":
+        return source.metric_history(*arguments)
+    if kind == "register":
+        if not isinstance(source, ModelRegistry):
+            raise RunsError(f"{source.name} cannot register models")
+        return [source.register_model(*arguments)]
+    raise ValueError(f"unknown request {kind!r}")
+
+
 def main() -> int:
     """The child: read the request on stdin, answer on (a copy of) stdout, print nothing."""
     out = os.fdopen(os.dup(1), "wb")
@@ -169,14 +260,14 @@ def main() -> int:
     os.dup2(quiet, 1)  # MLflow's prints and warnings: nowhere (the answer has its own descriptor)
     os.dup2(quiet, 2)
     try:
-        root, config, branches = pickle.load(sys.stdin.buffer)
-        runs = _read(root, config, branches)
+        root, config, request = pickle.load(sys.stdin.buffer)
+        items = _answer(root, config, request)
     except BaseException as error:  # noqa: BLE001  (every failure is the parent's to report)
         _send(out, "error", portable(error))
         return 1
-    for start in range(0, len(runs), CHUNK):
-        _send(out, "runs", list(runs[start : start + CHUNK]))
-    _send(out, "done", len(runs))
+    for start in range(0, len(items), CHUNK):
+        _send(out, "part", items[start : start + CHUNK])
+    _send(out, "done", len(items))
     return 0
 
 

@@ -34,7 +34,7 @@ from dslp_tui.process import (
     parse_sections,
     template,
 )
-from dslp_tui.runs import ModelRegistry
+from dslp_tui.runs import ModelRegistry, RunsAccess
 from dslp_tui.sources.git import MoveGit
 from dslp_tui.text import one_line
 from dslp_tui.tracker import PullRequests, Tracker
@@ -410,23 +410,26 @@ def _require_kind(issue: Issue, kind: Kind, move: str) -> None:
 # --- promote ---------------------------------------------------------------------------------
 
 
-def run_for_model(workspace, number: int, run_id: str | None = None) -> Run | None:
+def run_for_model(workspace, number: int, run_id: str | None = None, runs: RunsAccess | None = None) -> Run | None:
     """The run whose metrics and link go in the Model issue: ``run_id``, else experiment
     ``number``'s best run by its Ask's primary metric (None: no runs, or no primary metric).
 
-    Shared by ``dslp-tui promote`` and the board's ``p``. Raises ``RunsError`` when the runs
-    cannot be read, :class:`MoveRefused` when ``run_id`` is not among them.
+    Shared by ``dslp-tui promote`` and the board's ``p``; read through ``runs`` (the board's:
+    a child process), else in this process. Raises ``RunsError`` when the runs cannot be
+    read, :class:`MoveRefused` when ``run_id`` is not among them.
     """
     from dslp_tui.rollup import best_run
+    from dslp_tui.workspace import InProcessRuns
 
-    runs = workspace.load_runs()
+    access = runs if runs is not None else InProcessRuns(workspace)
+    runs_read = access.runs({b.name for b in workspace.load_branches()})
     if run_id:
-        chosen = next((run for run in runs if run.id == run_id), None)
+        chosen = next((run for run in runs_read if run.id == run_id), None)
         if chosen is None:
             raise MoveRefused(f"--run {run_id}: no such run among this repository's runs")
         return chosen
     issue = workspace.tracker.get_issue(number)
-    return best_run((run for run in runs if run.issue == number), workspace.config.goal(issue.parent))
+    return best_run((run for run in runs_read if run.issue == number), workspace.config.goal(issue.parent))
 
 
 def best_run_summary(run: Run) -> str:
@@ -784,25 +787,30 @@ class OpenedMove:
         return run_plan(plan, self.journal, on_event)
 
 
-def open_move(workspace, move: str, number: int) -> OpenedMove:
+def open_move(workspace, move: str, number: int, runs: RunsAccess | None = None) -> OpenedMove:
     """Build move ``move`` on issue ``number`` for a preview; changes nothing.
 
+    A promote's best run is read, and its model registered, through ``runs`` (the board's
+    reads in a child process, so MLflow never enters its process); None: in this process.
     Raises MoveRefused (wrong kind, no Ask) and the tracker's and git's errors; a refusal of
     the move as things are (uncommitted changes, a closed issue) is kept in ``refusal``.
     """
     from dslp_tui.runs import RunsError
+    from dslp_tui.workspace import InProcessRuns
+
+    runs = runs if runs is not None else InProcessRuns(workspace)
 
     journal = Journal.for_move(workspace.common_dir, move, number)
     notes = []
     best = None
     if move == "promote":
         try:
-            best = run_for_model(workspace, number)
+            best = run_for_model(workspace, number, runs=runs)
         except RunsError as error:
             notes.append(f"runs: {error} (the Model issue is written without run metrics)")
     ctx = MoveContext(workspace, number, best_run=best)
     ctx.tldr = initial_tldr(move, ctx.issue(), journal)
-    registry, registering = _registry_offer(workspace, move, ctx)
+    registry, registering = _registry_offer(runs, move, ctx)
     plan = build_plan(move, ctx)
     steps = preview(plan)
     try:
@@ -813,13 +821,15 @@ def open_move(workspace, move: str, number: int) -> OpenedMove:
     return OpenedMove(plan, journal, steps, refusal, notes, registry, registering)
 
 
-def _registry_offer(workspace, move: str, ctx: MoveContext) -> tuple[ModelRegistry | None, list[tuple[Step, bool]]]:
-    """For a promote with a best run whose source can register models: the source, and the
+def _registry_offer(
+    runs: RunsAccess, move: str, ctx: MoveContext
+) -> tuple[ModelRegistry | None, list[tuple[Step, bool]]]:
+    """For a promote with a best run whose source can register models: the registry, and the
     preview with the register step (read now, in the worker; the toggle only swaps lists)."""
     if move != "promote" or ctx.best_run is None:
         return None, []
-    source = workspace.run_source()
-    if not isinstance(source, ModelRegistry):
+    source = runs.registry()
+    if source is None:
         return None, []
     ctx.registry = source
     try:

@@ -18,7 +18,7 @@ from dslp_tui.cache import BoardCache
 from dslp_tui.config import Config, load_config
 from dslp_tui.drafts import DraftStore, EditDrafts, with_identity
 from dslp_tui.errors import EXIT_USAGE, DslpError
-from dslp_tui.model import Comment, Issue, IssueDraft, Run, Snapshot, primary_branch
+from dslp_tui.model import Comment, Issue, IssueDraft, MetricPoint, Run, Snapshot, primary_branch
 from dslp_tui.parts import GitPart, IssuesPart, merge_snapshot
 from dslp_tui.process import (
     ASK_REFERENCE,
@@ -33,7 +33,7 @@ from dslp_tui.process import (
     template,
 )
 from dslp_tui.runlink import commits_to_place, link_runs
-from dslp_tui.runs import RunsError, RunSource
+from dslp_tui.runs import ModelRegistry, RunsError, RunSource, RunsStopped
 from dslp_tui.sources.git import GitError, GitSource, LazyGit, StartResult
 from dslp_tui.tracker import NotFoundError, PartiallyFiled, PullRequests, SubIssues, Tracker, TrackerError
 
@@ -186,11 +186,15 @@ class Workspace:
         Separate from :meth:`load`: MLflow is slow to import and a store may be slow to
         answer, so the board is painted first and runs are merged in later (:func:`with_runs`).
         """
+        branches = snapshot.branches if snapshot is not None else self.load_branches()
+        return self.runs_of({b.name for b in branches})
+
+    def runs_of(self, branches: Collection[str]) -> tuple[Run, ...]:
+        """The runs of ``branches`` read in this process, each linked to its issue."""
         source = self.run_source()
         if source is None:
             return ()
-        branches = snapshot.branches if snapshot is not None else self.load_branches()
-        return list_and_link(source, {b.name for b in branches}, self.config, lambda: self.git)
+        return list_and_link(source, branches, self.config, lambda: self.git)
 
     # --- issues -------------------------------------------------------------------------------
 
@@ -505,6 +509,36 @@ def list_and_link(
     unknown = commits_to_place(runs, prefixes)
     containing = git().branches_containing(unknown, prefixes, config.remote) if unknown else {}
     return link_runs(runs, prefixes, containing)
+
+
+class InProcessRuns:
+    """:class:`~dslp_tui.runs.RunsAccess` in this process, through the workspace's run source:
+    the CLI (not interactive: MLflow's import blocks nothing), and the app's tests that swap
+    the run source in their own process (``DslpApp.runs_in_child = False``)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self._stopped = False
+
+    def runs(self, branches: Collection[str]) -> tuple[Run, ...]:
+        self._check()
+        return self.workspace.runs_of(branches)
+
+    def metric_history(self, run_id: str, key: str) -> list[MetricPoint]:
+        self._check()
+        source = self.workspace.run_source()
+        return source.metric_history(run_id, key) if source is not None else []
+
+    def registry(self) -> ModelRegistry | None:
+        source = self.workspace.run_source()
+        return source if isinstance(source, ModelRegistry) else None
+
+    def stop(self) -> None:
+        self._stopped = True  # a call already running in a thread here cannot be ended: it finishes
+
+    def _check(self) -> None:
+        if self._stopped:
+            raise RunsStopped("reading the runs was stopped")
 
 
 def make_run_source(config: Config, root: Path) -> RunSource:

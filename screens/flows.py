@@ -210,21 +210,30 @@ class Flows:
             from dslp_tui.screens.plan import PlanScreen
             from dslp_tui.workflows import open_move
 
+            runs = None
             try:
                 workspace = app._open_workspace()
-                opened = open_move(workspace, move, number)
+                # The best run (and registering its model) through the app: a child process on the board.
+                runs = app.runs_access(workspace, "move")  # a second key press stops this one's child
+                opened = open_move(workspace, move, number, runs)
             except Exception as error:  # a move that cannot be built here: one line, nothing changed
+                if runs is not None:
+                    runs.stop()
                 app.call_from_thread(
                     app.notify, describe(error), title=f"{move} #{number}: not started", severity="error"
                 )
                 return
-            if not get_current_worker().is_cancelled:  # a second key press replaced this preview
-                lock = app.write_lock(workspace)  # its steps are writes: one at a time with the board's
-                app.call_from_thread(app.push_screen, PlanScreen(opened, lock), ran)
+            if get_current_worker().is_cancelled:  # a second key press replaced this preview
+                runs.stop()
+                return
 
-        def ran(anything_ran: bool | None) -> None:
-            if anything_ran:
-                app.refresh_board()
+            def closed(anything_ran: bool | None) -> None:
+                runs.stop()  # the register step, if any, has run: nothing more is read for this move
+                if anything_ran:
+                    app.refresh_board()
+
+            lock = app.write_lock(workspace)  # its steps are writes: one at a time with the board's
+            app.call_from_thread(app.push_screen, PlanScreen(opened, lock), closed)
 
         app.run_worker(prepare, thread=True, group="move", exclusive=True, exit_on_error=False)
 
@@ -474,25 +483,28 @@ class Flows:
 
         def load() -> None:
             from dslp_tui.board import build_board
+            from dslp_tui.runs import RunsStopped
             from dslp_tui.runtable import issue_runs
             from dslp_tui.screens.runs import RunsScreen
             from dslp_tui.workspace import with_runs
 
             try:
                 workspace = app._open_workspace()
-                runs = workspace.load_runs(snapshot)
+                access = app.runs_access(workspace, "table")  # a child process on the board; a newer u stops it
+                runs = access.runs({b.name for b in snapshot.branches})
                 found = issue_runs(build_board(with_runs(snapshot, runs), config), number, config)
-                source = workspace.run_source()
+            except RunsStopped:  # a newer u replaced this one, or the app quit
+                return
             except Exception as error:  # one line (a bug: where its traceback is); the board keeps working
                 app.call_from_thread(app.notify, describe(error), title="Runs failed", severity="error", timeout=10)
                 return
 
-            def history(run_id: str, key: str):
-                return source.metric_history(run_id, key) if source is not None else []
-
             def open_table() -> None:
                 if found is not None and app.board_screen.is_active:
-                    app.push_screen(RunsScreen(title, found.runs, found.goal, history, ascii_only))
+                    screen = RunsScreen(title, found.runs, found.goal, access.metric_history, ascii_only)
+                    app.push_screen(screen, lambda _: access.stop())  # closed: a history still read ends
+                else:
+                    access.stop()
 
             app.call_from_thread(open_table)
 

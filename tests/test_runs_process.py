@@ -26,15 +26,28 @@ SIZE = (160, 40)
 
 @pytest.fixture
 def readers(monkeypatch: pytest.MonkeyPatch) -> list[runs_process.RunsReader]:
-    """Every runs process the app starts (the real class; only recorded)."""
+    """Every runs process the app starts (the real class; only recorded), each with its
+    ``request`` and its ``outcome`` once its answer is in: "answered", or what it raised."""
     started: list[runs_process.RunsReader] = []
     real_init = runs_process.RunsReader.__init__
+    real_answer = runs_process.RunsReader.answer
 
-    def recording_init(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        real_init(self, *args, **kwargs)
+    def recording_init(self, root, config, request) -> None:  # type: ignore[no-untyped-def]
+        self.request, self.outcome = request, None
+        real_init(self, root, config, request)
         started.append(self)
 
+    def recording_answer(self):  # type: ignore[no-untyped-def]
+        try:
+            answer = real_answer(self)
+        except BaseException as error:
+            self.outcome = type(error).__name__
+            raise
+        self.outcome = "answered"
+        return answer
+
     monkeypatch.setattr(runs_process.RunsReader, "__init__", recording_init)
+    monkeypatch.setattr(runs_process.RunsReader, "answer", recording_answer, raising=False)
     return started
 
 
@@ -133,8 +146,8 @@ def test_a_reader_returns_linked_runs_and_mlflow_stays_out_of_this_process(demo:
         "from dslp_tui.runs_process import RunsReader\n"
         f"root = Path({str(demo)!r})\n"
         "os.environ['PYTHONVERBOSE'] = '1'  # the child prints every import on its stderr\n"
-        "reader = RunsReader(root, load_config(root), ['experiment/5-gradient-boosting-baseline'])\n"
-        "runs = reader.runs(); reader.stop()\n"
+        "reader = RunsReader(root, load_config(root), ('runs', ['experiment/5-gradient-boosting-baseline']))\n"
+        "runs = reader.answer(); reader.stop()\n"
         "print(sorted((r.name, r.issue) for r in runs))\n"
         "print(any(m == 'mlflow' or m.startswith('mlflow.') for m in sys.modules))\n"
     )
@@ -168,7 +181,7 @@ def test_the_reader_runs_below_the_boards_priority(demo: Path, silent_server: st
     from dslp_tui.config import load_config
 
     (demo / "dslp.toml").write_text(f'[runs]\ntracking_uri = "{silent_server}"\n', encoding="utf-8")
-    reader = runs_process.RunsReader(demo, load_config(demo), [])
+    reader = runs_process.RunsReader(demo, load_config(demo), ("runs", []))
     try:
         lowered = min(os.getpriority(os.PRIO_PROCESS, 0) + runs_process.NICENESS, 19)  # 19: the lowest there is
         deadline = time.monotonic() + 30
@@ -178,3 +191,211 @@ def test_the_reader_runs_below_the_boards_priority(demo: Path, silent_server: st
         assert not gone(reader.pid)  # still waiting on the silent server: the priority held while it works
     finally:
         reader.stop()
+
+
+# --- u (the runs table) and the promote preview read through children too ---------------------
+
+
+@pytest.fixture
+def no_mlflow_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any MLflow call of this process's own fails: every MLflow read goes through ``client()``."""
+    from dslp_tui.sources.mlflow import MlflowRunSource
+
+    def not_here(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the board's process used MLflow itself")
+
+    monkeypatch.setattr(MlflowRunSource, "client", not_here)
+    monkeypatch.setattr(workspace_module.Workspace, "runs_of", not_here)
+
+
+async def until(pilot, done, what: str, seconds: float = 60) -> None:
+    """Wait (the children import MLflow: seconds on a busy machine) until ``done()``."""
+    for _ in range(int(seconds / 0.05)):
+        if done():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"never: {what}")
+
+
+async def test_u_reads_the_table_and_a_metric_history_in_children(
+    demo: Path, readers: list, no_mlflow_here: None
+) -> None:
+    from textual.widgets import DataTable, Sparkline
+
+    from dslp_tui.screens.runs import HistoryScreen, RunsScreen
+
+    from board_driver import move_to
+
+    app = child_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        move_to(app, "issue-5")
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, RunsScreen), "the runs table opened")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        names = [str(table.get_row_at(row)[0])[2:] for row in range(table.row_count)]  # after the two marks
+        assert sorted(names) == ["gbm-depth10", "gbm-lr0.1", "gbm-lr0.3"]
+        table.move_cursor(row=names.index("gbm-lr0.1"))
+        await pilot.press("g", "enter")  # r2's history
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.points, "the history")
+        line = app.screen.query_one(Sparkline)
+        assert len(line.data) == 10 and line.data[-1] == 0.742
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert app.screen is app.board_screen
+        assert len(readers) == 3  # the board's runs, the table's, the history's
+        assert all(gone(reader.pid) for reader in readers)
+
+
+async def test_closing_the_table_while_a_history_is_read_ends_its_child(demo: Path, readers: list) -> None:
+    import sqlite3
+
+    from dslp_tui.screens.runs import HistoryScreen, RunsScreen
+
+    from board_driver import move_to
+
+    app = child_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        move_to(app, "issue-5")
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, RunsScreen), "the runs table opened")
+        await settle(pilot)
+        table_readers = len(readers)
+        lock = sqlite3.connect(demo / "mlflow.db", isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")  # the store is busy: the history waits for it
+        try:
+            await pilot.press("g", "enter")
+            await until(pilot, lambda: len(readers) > table_readers, "the history's child started")
+            history = readers[-1]
+            assert isinstance(app.screen, HistoryScreen) and not gone(history.pid)
+            await pilot.press("escape", "escape")  # the history, then the table: closed early
+            await until(pilot, lambda: gone(history.pid), "the history's child ended", seconds=5)
+            await until(pilot, lambda: history.outcome is not None, "the history's reader returned", seconds=5)
+            assert history.outcome == "RunsStopped"  # ended by the close, not done reading
+        finally:
+            lock.close()
+        assert app.screen is app.board_screen
+        await pilot.press("t")  # the board works
+        assert type(app.screen).__name__ == "IssueForm"
+
+
+async def test_a_second_u_ends_the_first_ones_child(demo: Path, readers: list) -> None:
+    from dslp_tui.screens.runs import RunsScreen
+
+    from board_driver import move_to
+
+    app = child_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        board_readers = len(readers)
+        move_to(app, "issue-5")
+        await pilot.press("u", "u")
+        await until(pilot, lambda: isinstance(app.screen, RunsScreen), "the runs table opened")
+        await settle(pilot)
+        first, second = readers[board_readers:]
+        assert (first.outcome, second.outcome) == ("RunsStopped", "answered")
+        assert gone(first.pid) and gone(second.pid)
+        assert [type(s).__name__ for s in app.screen_stack].count("RunsScreen") == 1
+        assert not [n for n in app._notifications if n.severity == "error"]  # a replaced read is no failure
+
+
+async def test_the_promote_preview_and_its_register_step_use_children(
+    demo: Path, readers: list, no_mlflow_here: None
+) -> None:
+    from mlflow.tracking import MlflowClient
+    from textual.widgets import Checkbox
+
+    from dslp_tui.screens.plan import PlanScreen
+
+    from board_driver import move_to
+
+    app = child_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        board_readers = len(readers)
+        move_to(app, "issue-7")
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, PlanScreen), "the preview opened")
+        screen = app.screen
+        best = screen.opened.plan.context.best_run
+        assert best is not None and best.name == "tabnet-small"
+        assert not screen.opened.notes
+        box = screen.query_one("#plan-register", Checkbox)
+        assert str(box.label) == "register the model of run tabnet-small in MLflow"
+        await pilot.press(*"TabNet wins", "tab", "space", "ctrl+s")
+        await until(pilot, lambda: screen.state in ("finished", "stopped"), "the promote ran")
+        assert screen.state == "finished"
+        await pilot.press("escape")
+        await settle(pilot)
+        asked = [reader.request[0] for reader in readers[board_readers:]]
+        assert asked[:2] == ["runs", "register"]  # the best run's; the registration (then the board's refresh)
+        assert all(gone(reader.pid) for reader in readers)
+    [registered] = MlflowClient(tracking_uri=f"sqlite:///{demo / 'mlflow.db'}").search_registered_models()
+    assert str(registered.latest_versions[0].version) == "1"
+
+
+FRESH_BOARD = """
+import asyncio, json, sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from board_driver import move_to, settle
+from dslp_tui.app import build_app
+from dslp_tui.screens.plan import PlanScreen
+from dslp_tui.screens.runs import HistoryScreen, RunsScreen
+
+
+async def until(pilot, done):
+    for _ in range(1200):
+        if done():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out")
+
+
+async def main():
+    app = build_app(Path({root!r}))
+    seen = {{}}
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        move_to(app, "issue-5")
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, RunsScreen))
+        seen["table"] = sorted(run.name for run in app.screen.runs)
+        await pilot.press("g", "enter")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.points is not None)
+        seen["history"] = len(app.screen.points)
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        move_to(app, "issue-7")
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, PlanScreen))
+        seen["best"] = app.screen.opened.plan.context.best_run.name
+        await pilot.press("escape")
+        await settle(pilot)
+    seen["runs_in_child"] = app.runs_in_child
+    seen["imported"] = sorted({{m.split(".")[0] for m in sys.modules if m.split(".")[0] in ("mlflow", "azure")}})
+    print(json.dumps(seen))
+
+
+asyncio.run(main())
+"""
+
+
+def test_u_and_the_promote_preview_leave_mlflow_out_of_the_boards_process(demo: Path) -> None:
+    """In a fresh interpreter (this one has MLflow from other tests): the real app, as started."""
+    import json
+    import subprocess
+
+    code = FRESH_BOARD.format(tests=str(Path(__file__).parent), root=str(demo))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen == {
+        "table": ["gbm-depth10", "gbm-lr0.1", "gbm-lr0.3"],
+        "history": 10,
+        "best": "tabnet-small",
+        "runs_in_child": True,
+        "imported": [],
+    }
