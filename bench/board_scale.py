@@ -419,8 +419,12 @@ def measure_data(root: Path, repeats: int = 5) -> dict:
                 workspace.git.snapshot, config.prefixes, config.collaboration, config.remote
             )
             times.append(seconds)
-            counts.append(len(GIT_CALLS))
-            out["snapshot_git_calls"] = [" ".join(c[:1]) for c in GIT_CALLS]
+            # GitPython's own `git version` checks (on import and first command) come once per
+            # process, not per snapshot: counted apart.
+            once = [c for c in GIT_CALLS if c[:1] == ["version"]]
+            out["gitpython_version_calls"] = out.get("gitpython_version_calls", 0) + len(once)
+            counts.append(len(GIT_CALLS) - len(once))
+            out["snapshot_git_calls"] = [" ".join(c[:1]) for c in GIT_CALLS if c[:1] != ["version"]]
     finally:
         git_source.GitSource._git = git_call
         git_source._ahead_behind = ahead_behind
@@ -838,6 +842,7 @@ def main() -> int:
     line("snapshot wall time (median of 5)", snapshot_ms, "ms")
     line("git processes per snapshot", max(data["snapshot_git_processes"]), "procs", TARGETS["git_processes"])
     print(f"    they are: {', '.join(data['snapshot_git_calls'])} (counts per run: {data['snapshot_git_processes']})")
+    print(f"    besides, GitPython's `git version` checks, once per process: {data.get('gitpython_version_calls', 0)}")
     split = ", ".join(f"{k} {v:.1f}" for k, v in data["per_command_ms"].items())
     print(f"    per command, ms: {split}; ahead/behind bookkeeping in Python {data['ahead_behind_python_ms']:.1f}")
     print(
