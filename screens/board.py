@@ -432,7 +432,6 @@ class BoardScreen(Screen[None]):
     def land_pending(self) -> None:
         """Put the cursor on the pending selection now, if a redraw left one (see BoardTree)."""
         if self._pending is not None:
-            _ = self.query_one(BoardTree).last_line  # numbers the lines of the nodes just added
             self._select()
 
     def _select(self) -> None:
@@ -443,6 +442,10 @@ class BoardScreen(Screen[None]):
         node = self._find(tree.root, key) if key is not None else None
         if node is None:
             return
+        # Number the lines first: a refresh need not have (the tree builds them when it next
+        # draws or idles), and a kept node's line number is then still the one it had before
+        # lines were added above it: the cursor would land on another issue.
+        _ = tree.last_line
         tree.move_cursor(node)
         if self._detail_timer is not None:
             self._detail_timer.stop()
