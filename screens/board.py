@@ -835,6 +835,13 @@ class BoardScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
+        # Enter applies what was typed now, not after the typing pause: keys typed after it
+        # (j, k, an action) are meant for the filtered board.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        if event.value != self.host.query_text:
+            self.host.set_filter(event.value)
         if not event.value.strip():
             event.input.display = False
         self.query_one(BoardTree).focus()

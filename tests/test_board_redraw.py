@@ -433,3 +433,16 @@ async def test_clearing_a_filter_keeps_the_cursor_on_the_issue_the_details_show(
         assert "issue-2" in nodes_by_key(app)  # the filter is cleared
         assert tree(app).cursor_node.data.key == "issue-5"
         assert app.screen.query_one(DetailPane).border_title == "#5"
+
+
+async def test_keys_typed_after_enter_in_the_filter_move_in_the_filtered_board(demo: Path) -> None:
+    """``/kind:experiment enter j j`` typed in one burst: enter applies the filter at once
+    (not after the typing pause), so the j's move over the filtered lines."""
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"kind:experiment", "enter", "j", "j")
+        await settle(pilot)
+        assert "issue-2" not in nodes_by_key(app)  # the filter applied
+        assert tree(app).cursor_node.data.key == "issue-5"  # #1, Experiment, #5
+        assert app.screen.query_one(DetailPane).border_title == "#5"
