@@ -278,7 +278,12 @@ class Flows:
 
         def done(issue: Issue) -> None:
             did = "closed" if issue.state == "closed" else "reopened"
-            self.app.notify(f"#{issue.number} {did} (o again to undo)", title=did.capitalize(), timeout=5)
+            if did == "closed" and not self.app.show_closed:
+                # It leaves the board and the cursor moves on: o would act on another issue.
+                hint = "hidden with the closed issues; h shows them"
+            else:
+                hint = "o again to undo"
+            self.app.notify(f"#{issue.number} {did} ({hint})", title=did.capitalize(), timeout=5)
 
         def failed(error: BaseException) -> None:
             if not isinstance(error, NeedsConfirmation):
