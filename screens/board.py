@@ -321,6 +321,7 @@ class BoardScreen(Screen[None]):
         self.glyphs = ASCII if ascii_only else UNICODE
         self.board: Board | None = None  # as shown: filtered, closed issues hidden or not
         self.whole: Board | None = None  # the same snapshot as it is (see show_board)
+        self._whole_groups: dict[str, Group] = {}  # its groups by key
         self.runs: dict[int, RunSummary] | None = None  # each issue's runs summary, once runs are read
         # Comments by issue, with the issue's (updated_at, comment count) they were read for.
         self._comments: dict[int, tuple[tuple[float | None, int], list[Comment] | str]] = {}
@@ -403,6 +404,7 @@ class BoardScreen(Screen[None]):
         self._filtered = filtered
         self.board = board
         self.whole = whole or board
+        self._whole_groups = {g.key: g for g in self.whole.groups} if whole is not None else {}
         self.runs = runs
         width = self._title_width()
         self._groups = {}
@@ -615,7 +617,9 @@ class BoardScreen(Screen[None]):
 
         return Deferred(key, make, row_width(row, width, pulls, runs, columns))
 
-    def _ask_label(self, group: Group, width: int) -> Text:
+    def _ask_label(self, shown: Group, width: int) -> Text:
+        # "N open" tells the Ask's open work: counted over the whole board, not what a filter shows.
+        group = self._whole_groups.get(shown.key, shown)
         assert group.ask is not None
         runs = self.runs
         key = ("ask", id(group.ask), width, group.open_children(), id(runs))

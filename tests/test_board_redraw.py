@@ -446,3 +446,17 @@ async def test_keys_typed_after_enter_in_the_filter_move_in_the_filtered_board(d
         assert "issue-2" not in nodes_by_key(app)  # the filter applied
         assert tree(app).cursor_node.data.key == "issue-5"  # #1, Experiment, #5
         assert app.screen.query_one(DetailPane).border_title == "#5"
+
+
+async def test_an_ask_s_row_counts_its_open_work_whatever_the_filter_hides(demo: Path) -> None:
+    """``#9 Ask … 0 open`` under a filter that shows one closed child would say the Ask has no
+    open work left; the row counts the Ask's children, as its details do."""
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = next(line for line in labels(app) if line.startswith("#1 Ask"))
+        assert re.search(r"\b4 open\b", before), before
+        app.set_filter("#2")  # only #2 (closed) of Ask #1's children
+        await settle(pilot)
+        after = next(line for line in labels(app) if line.startswith("#1 Ask"))
+        assert re.search(r"\b4 open\b", after), after
