@@ -898,3 +898,15 @@ def test_a_dry_run_says_when_the_move_would_be_refused(capsys, demo):
     assert run(capsys, "--repo", str(demo), "state", "10", "open")[0] == 0
     status, out, err = run(capsys, "--repo", str(demo), "close", "10", "--dry-run")
     assert (status, err) == (0, "")
+
+
+def test_a_promote_plan_names_the_model_issue_and_branch_it_will_use(capsys, demo):
+    """The demo's #5 already has its Model (#8 'Implement churn model'): the plan names that
+    issue, not the title a new one would get; without one, the branch the new issue will get
+    is spelled out but for its number."""
+    status, out, err = run(capsys, "--repo", str(demo), "promote", "5", "--dry-run")
+    assert "[done] Model issue #8 'Implement churn model' under Ask #1" in out, out
+    assert "Implement Gradient boosting baseline model" not in out
+    status, out, err = run(capsys, "--repo", str(demo), "promote", "7", "--dry-run")
+    assert "open Model issue 'Implement Deep tabular network model' under Ask #1" in out, out
+    assert "create model/<new number>-implement-deep-tabular-network-model from main" in out, out
