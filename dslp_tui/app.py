@@ -510,6 +510,7 @@ class DslpApp(TypeAheadApp[int]):
             cached_at=self.cached_at,
             rate_wait=wait,
             error=self.last_error,
+            error_reloads=next(reversed(self._errors), None) in LOADS,
             runs=f"{len(runs)} run{'s' if len(runs) != 1 else ''}" if runs else "",
             warning="; ".join(board.warnings) if board is not None and board.warnings else None,
             loading=self.snapshot is None,

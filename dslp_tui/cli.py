@@ -769,7 +769,8 @@ def _move(workspace, args) -> int:
         _say(f"TL;DR: {ctx.tldr.splitlines()[0]}")
     for number, (step, done) in enumerate(steps, 1):
         _say(f"  {number}. [{'done' if done else '    '}] {step.says}")
-    if args.dry_run:
+    if args.dry_run:  # what would happen: a refusal too (the TL;DR may come with the real run)
+        check_can_start(plan, journal, require_tldr=False)
         return 0
     check_can_start(plan, journal)
     if not args.yes:

@@ -120,7 +120,7 @@ def branch_summary(row: Row, glyphs: Glyphs) -> str:
     return " ".join(parts)
 
 
-STATE_WIDTH = 12
+STATE_WIDTH = 12  # the widest state a row shows: "✓★ succeeded"
 BRANCH_WIDTH = 16
 PULL_WIDTH = 13
 METRIC_WIDTH = 18
@@ -168,7 +168,7 @@ def pull_summary(row: Row) -> str:
 class Columns:
     """How wide a row's state, branch and pull-request columns are (the title takes the rest)."""
 
-    state: int = STATE_WIDTH
+    state: int = STATE_WIDTH + 1  # and a space before the branch
     branch: int = BRANCH_WIDTH
     pull: int = PULL_WIDTH
 
@@ -178,7 +178,9 @@ def row_columns(row: Row, glyphs: Glyphs) -> Columns:
     widths = (cell_len(state_segment(row, glyphs)[0]), cell_len(one_line(branch_summary(row, glyphs))))
     pull = cell_len(pull_summary(row))
     return Columns(
-        min(STATE_WIDTH, widths[0] + 1), min(BRANCH_WIDTH, widths[1] + 1 if widths[1] else 0), min(PULL_WIDTH, pull + 1)
+        min(STATE_WIDTH + 1, widths[0] + 1),
+        min(BRANCH_WIDTH, widths[1] + 1 if widths[1] else 0),
+        min(PULL_WIDTH, pull + 1),
     )
 
 

@@ -82,11 +82,12 @@ _ASCII_FOR: dict[str, str] = {
     # tree icons and guides
     "▶": ">",
     "▼": "v",
+    "▲": "^",
     "▷": ">",
     "▽": "v",
     # lines and corners (rounded, square, heavy, double)
     **dict.fromkeys("─━═╌╍┄┅┈┉▔▁", "-"),
-    **dict.fromkeys("│┃║╎╏┆┇┊┋▏▕▎▍▌▋▊▉", "|"),
+    **dict.fromkeys("│┃║╎╏┆┇┊┋▏▕▎▍▌▋▊▉▐", "|"),
     **dict.fromkeys("╭╮╯╰┌┐└┘┏┓┗┛╔╗╚╝├┤┬┴┼┣┫┳┻╋╠╣╦╩╬", "+"),
     # blocks (scrollbar thumbs, half blocks of tall borders): a space, under reverse a block
     **dict.fromkeys("█▀▄▂▃▅▆▇░▒▓", " "),

@@ -32,6 +32,7 @@ from dslp_tui.process import (
     Kind,
     parse_reference,
     parse_sections,
+    slugify,
     template,
 )
 from dslp_tui.runs import ModelRegistry, RunsAccess
@@ -450,7 +451,8 @@ def plan_promote(ctx: MoveContext) -> Plan:
     base = ctx.base()
     model = ctx.model_issue()
     model_title = template("model").title_for(issue.title)
-    model_name = ctx.model_branch() or f"{ctx.config.prefix('model')}<new number>-…"
+    slug = slugify(model_title)
+    model_name = ctx.model_branch() or f"{ctx.config.prefix('model')}<new number>{'-' + slug if slug else ''}"
 
     def model_branch(c: MoveContext) -> str:
         name = c.model_branch()
@@ -483,10 +485,18 @@ def plan_promote(ctx: MoveContext) -> Plan:
         return f"opened Model #{created.number} {created.title}"
 
     run_note = " with the best run's metrics and link" if ctx.best_run else ""
+    # An existing Model (based on this experiment) is the one the move uses: named as it is.
+    says = (
+        f"Model issue #{model.number} '{one_line(model.title)}' under Ask #{issue.parent} "
+        f"(Based on Experiment #{issue.number})"
+        if model is not None
+        else f"open Model issue '{model_title}' under Ask #{issue.parent} "
+        f"(Ask Reference, Based on Experiment #{issue.number}){run_note}"
+    )
     steps.append(
         Step(
             "model_issue",
-            f"open Model issue '{model_title}' under Ask #{issue.parent} (Ask Reference, Based on Experiment #{issue.number}){run_note}",
+            says,
             lambda c: c.model_issue() is not None,
             open_model,
         )

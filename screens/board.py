@@ -321,6 +321,7 @@ class BoardScreen(Screen[None]):
         self.glyphs = ASCII if ascii_only else UNICODE
         self.board: Board | None = None  # as shown: filtered, closed issues hidden or not
         self.whole: Board | None = None  # the same snapshot as it is (see show_board)
+        self._whole_groups: dict[str, Group] = {}  # its groups by key
         self.runs: dict[int, RunSummary] | None = None  # each issue's runs summary, once runs are read
         # Comments by issue, with the issue's (updated_at, comment count) they were read for.
         self._comments: dict[int, tuple[tuple[float | None, int], list[Comment] | str]] = {}
@@ -405,6 +406,7 @@ class BoardScreen(Screen[None]):
         self._filtered = filtered
         self.board = board
         self.whole = whole or board
+        self._whole_groups = {g.key: g for g in self.whole.groups} if whole is not None else {}
         self.runs = runs
         width = self._title_width()
         self._groups = {}
@@ -436,7 +438,6 @@ class BoardScreen(Screen[None]):
     def land_pending(self) -> None:
         """Put the cursor on the pending selection now, if a redraw left one (see BoardTree)."""
         if self._pending is not None:
-            _ = self.query_one(BoardTree).last_line  # numbers the lines of the nodes just added
             self._select()
 
     def _select(self) -> None:
@@ -447,6 +448,10 @@ class BoardScreen(Screen[None]):
         node = self._find(tree.root, key) if key is not None else None
         if node is None:
             return
+        # Number the lines first: a refresh need not have (the tree builds them when it next
+        # draws or idles), and a kept node's line number is then still the one it had before
+        # lines were added above it: the cursor would land on another issue.
+        _ = tree.last_line
         tree.move_cursor(node)
         if self._detail_timer is not None:
             self._detail_timer.stop()
@@ -616,7 +621,9 @@ class BoardScreen(Screen[None]):
 
         return Deferred(key, make, row_width(row, width, pulls, runs, columns))
 
-    def _ask_label(self, group: Group, width: int) -> Text:
+    def _ask_label(self, shown: Group, width: int) -> Text:
+        # "N open" tells the Ask's open work: counted over the whole board, not what a filter shows.
+        group = self._whole_groups.get(shown.key, shown)
         assert group.ask is not None
         runs = self.runs
         key = ("ask", group.ask.number, self._generation, width, group.open_children())
@@ -836,6 +843,13 @@ class BoardScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
+        # Enter applies what was typed now, not after the typing pause: keys typed after it
+        # (j, k, an action) are meant for the filtered board.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        if event.value != self.host.query_text:
+            self.host.set_filter(event.value)
         if not event.value.strip():
             event.input.display = False
         self.query_one(BoardTree).focus()

@@ -32,10 +32,6 @@ class EditResult:
 
 class EditForm(Modal[EditResult]):
     DEFAULT_CSS = """
-    EditForm #form TextArea#body {
-        height: 1fr;
-        min-height: 5;
-    }
     EditForm #form-buttons Button {
         min-width: 10;
     }

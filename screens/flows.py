@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from dslp_tui.board import Row
+from dslp_tui.board import Filter, Row
 from dslp_tui.bugs import describe
 from dslp_tui.drafts import CommentDrafts, has_content, with_identity
 from dslp_tui.model import Comment, Issue, IssueDraft
@@ -287,7 +287,15 @@ class Flows:
 
         def done(issue: Issue) -> None:
             did = "closed" if issue.state == "closed" else "reopened"
-            self.app.notify(f"#{issue.number} {did} (o again to undo)", title=did.capitalize(), timeout=5)
+            # When it leaves the board the cursor moves on, and o would act on another issue.
+            wanted = Filter.parse(self.app.query_text).state
+            if did == "closed" and not self.app.show_closed:
+                hint = "hidden with the closed issues; h shows them"
+            elif wanted is not None and wanted != issue.state:
+                hint = f"hidden by the filter state:{wanted}"
+            else:
+                hint = "o again to undo"
+            self.app.notify(f"#{issue.number} {did} ({hint})", title=did.capitalize(), timeout=5)
 
         def failed(error: BaseException) -> None:
             if not isinstance(error, NeedsConfirmation):

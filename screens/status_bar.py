@@ -28,13 +28,20 @@ class StatusInfo:
     cached_at: float | None = None  # the board shown came from the cache, saved then
     rate_wait: int | None = None  # seconds until the rate limit resets
     error: str | None = None  # the latest failure, one line
+    error_reloads: bool = True  # it was a load's: r loads again (a write's is not retried by r)
     runs: str = ""  # "12 runs" once read; a runs failure is an error of its own
     warning: str | None = None  # about the data as a whole (board.warnings)
     loading: bool = False
 
 
 BAR_LINES = 2  # the status bar's max-height (styles.tcss)
-MORE = " (r retries, ! shows messages)"
+MORE = " (r retries, ! shows messages)"  # after a failed load
+MORE_WRITE = " (! shows messages)"  # after a failed write: r reloads the board, it does not redo the write
+
+
+def more(info: StatusInfo) -> str:
+    """What follows the error: the keys that help with it."""
+    return MORE if info.error_reloads else MORE_WRITE
 
 
 def status_text(info: StatusInfo, error: str | None = None) -> Text:
@@ -48,7 +55,7 @@ def status_text(info: StatusInfo, error: str | None = None) -> Text:
     parts = Text(overflow="ellipsis")
     parts.append("dslp-tui", STYLES["number"])
     if info.error:
-        parts.append(f" · ⚠ {one_line(info.error) if error is None else error}{MORE}", STYLES["error"])
+        parts.append(f" · ⚠ {one_line(info.error) if error is None else error}{more(info)}", STYLES["error"])
     if info.query:
         parts.append(f" · filter: {one_line(info.query)}", STYLES["key"])
     if info.closed_hidden:
@@ -85,13 +92,14 @@ def fitted_error(info: StatusInfo, width: int) -> str | None:
     """The error as the bar shows it, with its pointer to ``!``, in the bar's lines: whole if
     it can be, else cut with ``…`` (at a word when that costs little). A long word split at a
     line's end holds a newline there (the rest the bar wraps at spaces). None: no error."""
-    if not info.error or width <= len(HEAD) + len(MORE):
+    tail = more(info)
+    if not info.error or width <= len(HEAD) + len(tail):
         return None
     text = one_line(info.error)
 
     def laid_out(error: str) -> str | None:
-        shown, lines = _flow(error + MORE, width, cell_len(HEAD))
-        return shown[: len(shown) - len(MORE)] if lines <= BAR_LINES else None  # status_text adds MORE
+        shown, lines = _flow(error + tail, width, cell_len(HEAD))
+        return shown[: len(shown) - len(tail)] if lines <= BAR_LINES else None  # status_text adds the tail
 
     shown = laid_out(text)
     if shown is None:

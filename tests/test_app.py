@@ -667,3 +667,31 @@ async def test_close_and_reopen(demo: Path) -> None:
         await pilot.press("o")
         await settle(pilot)
         assert tracker(demo).get_issue(7).state == "open"
+
+
+async def test_closing_an_issue_while_closed_ones_are_hidden_does_not_offer_o_to_undo(demo: Path) -> None:
+    """With closed issues hidden, the closed issue leaves the board and the cursor moves on:
+    "o again to undo" would close or reopen whatever the cursor landed on."""
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        move_to(app, "issue-3")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert tracker(demo).get_issue(3).state == "closed"
+        said = [n.message for n in app._notifications if "#3 closed" in n.message]
+        assert said and not any("o again" in message for message in said), said
+        assert any("h shows" in message for message in said), said
+        await pilot.press("h")
+        app.set_filter("state:closed")
+        await settle(pilot)
+        move_to(app, "issue-3")
+        await settle(pilot)
+        await pilot.press("o")  # reopened: state:closed hides it now
+        await settle(pilot)
+        assert tracker(demo).get_issue(3).state == "open"
+        said = [n.message for n in app._notifications if "#3 reopened" in n.message]
+        assert said and not any("o again" in message for message in said), said

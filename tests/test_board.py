@@ -9,7 +9,6 @@ import pytest
 from dslp_tui.board import (
     ASCII,
     BRANCH_WIDTH,
-    STATE_WIDTH,
     UNICODE,
     Filter,
     Row,
@@ -24,6 +23,7 @@ from dslp_tui.board import (
 )
 from dslp_tui.config import Config
 from dslp_tui.model import Branch, Issue, PullRequest, RepoState, Run, Snapshot
+from dslp_tui.present import Columns
 from dslp_tui.process import Kind
 from dslp_tui.text import cell_len
 
@@ -365,7 +365,7 @@ def test_row_segments_line_up_in_columns():
         assert [style for _, style in segments] == ["number", "title", state_segment(row, UNICODE)[1], "branch"]
         assert texts[0] == f"#{row.number} "
         assert cell_len("".join(texts[:3])) == width - BRANCH_WIDTH  # title + state fill their columns
-        assert cell_len(texts[2]) == 2 + STATE_WIDTH
+        assert cell_len(texts[2]) == 2 + Columns().state
         starts.add(cell_len(texts[0] + texts[1]))
         assert cell_len("".join(texts)) <= width
     assert len(starts) == 1  # the state column starts at the same cell on every row

@@ -414,3 +414,49 @@ async def test_an_ask_s_details_count_its_children_whatever_the_filter_or_h_hide
         await pilot.press("h")  # closed issues hidden: #2 is closed
         await settle(pilot)
         assert next(line for line in detail_part(app).splitlines() if line.startswith("Children")) == count
+
+
+async def test_clearing_a_filter_keeps_the_cursor_on_the_issue_the_details_show(demo: Path) -> None:
+    """Escape clears the filter and lines are added above the selected row: the cursor must
+    follow the issue (the one the detail pane shows and the keys act on), not stay on its
+    old line number, where another issue now is."""
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"kind:experiment", "enter")
+        await settle(pilot)
+        await pilot.press("j", "j")  # #1, Experiment, #5
+        await settle(pilot)
+        assert tree(app).cursor_node.data.key == "issue-5"
+        await pilot.press("slash", "escape")
+        await settle(pilot)
+        assert "issue-2" in nodes_by_key(app)  # the filter is cleared
+        assert tree(app).cursor_node.data.key == "issue-5"
+        assert app.screen.query_one(DetailPane).border_title == "#5"
+
+
+async def test_keys_typed_after_enter_in_the_filter_move_in_the_filtered_board(demo: Path) -> None:
+    """``/kind:experiment enter j j`` typed in one burst: enter applies the filter at once
+    (not after the typing pause), so the j's move over the filtered lines."""
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"kind:experiment", "enter", "j", "j")
+        await settle(pilot)
+        assert "issue-2" not in nodes_by_key(app)  # the filter applied
+        assert tree(app).cursor_node.data.key == "issue-5"  # #1, Experiment, #5
+        assert app.screen.query_one(DetailPane).border_title == "#5"
+
+
+async def test_an_ask_s_row_counts_its_open_work_whatever_the_filter_hides(demo: Path) -> None:
+    """``#9 Ask … 0 open`` under a filter that shows one closed child would say the Ask has no
+    open work left; the row counts the Ask's children, as its details do."""
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = next(line for line in labels(app) if line.startswith("#1 Ask"))
+        assert re.search(r"\b4 open\b", before), before
+        app.set_filter("#2")  # only #2 (closed) of Ask #1's children
+        await settle(pilot)
+        after = next(line for line in labels(app) if line.startswith("#1 Ask"))
+        assert re.search(r"\b4 open\b", after), after

@@ -885,3 +885,28 @@ def test_comment_from_a_body_file(capsys, git_repo, tmp_path):
     assert (status, out.strip()) == (0, f"commented on #{ask}"), err
     assert run(capsys, "--repo", str(git_repo), "comment", "99", "TL;DR: x")[0] == 1
     assert run(capsys, "--repo", str(git_repo), "comment", str(ask))[0] == 2
+
+
+def test_a_dry_run_says_when_the_move_would_be_refused(capsys, demo):
+    """``--dry-run`` answers "what would happen": a move that would be refused says why (exit 1),
+    as the board's preview does, instead of a plan and exit 0."""
+    assert run(capsys, "--repo", str(demo), "state", "10", "closed")[0] == 0
+    status, out, err = run(capsys, "--repo", str(demo), "close", "10", "--dry-run")
+    assert "1. [    ] comment the TL;DR on #10" in out  # the plan is still printed
+    assert status == 1 and "#10 is already closed; reopen it first" in err
+    # A move that would run: no TL;DR given is not a refusal for a dry run.
+    assert run(capsys, "--repo", str(demo), "state", "10", "open")[0] == 0
+    status, out, err = run(capsys, "--repo", str(demo), "close", "10", "--dry-run")
+    assert (status, err) == (0, "")
+
+
+def test_a_promote_plan_names_the_model_issue_and_branch_it_will_use(capsys, demo):
+    """The demo's #5 already has its Model (#8 'Implement churn model'): the plan names that
+    issue, not the title a new one would get; without one, the branch the new issue will get
+    is spelled out but for its number."""
+    status, out, err = run(capsys, "--repo", str(demo), "promote", "5", "--dry-run")
+    assert "[done] Model issue #8 'Implement churn model' under Ask #1" in out, out
+    assert "Implement Gradient boosting baseline model" not in out
+    status, out, err = run(capsys, "--repo", str(demo), "promote", "7", "--dry-run")
+    assert "open Model issue 'Implement Deep tabular network model' under Ask #1" in out, out
+    assert "create model/<new number>-implement-deep-tabular-network-model from main" in out, out

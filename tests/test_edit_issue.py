@@ -242,6 +242,21 @@ async def test_edit_on_the_board_saves_and_the_board_shows_it(demo: Path) -> Non
         assert not EditDrafts(demo / ".git" / "dslp" / "drafts").path(5).exists()
 
 
+async def test_the_edit_form_s_body_fills_the_dialog(demo: Path) -> None:
+    """The body is the whole Markdown of the issue: it takes the dialog's height, with the
+    buttons at the bottom, not a 4-line box over an empty half of the dialog."""
+    app = build_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_edit(pilot, 5)
+        await pilot.pause()
+        form = app.screen.query_one("#form")
+        body = app.screen.query_one("#body", TextArea)
+        buttons = app.screen.query_one("#form-buttons")
+        assert body.outer_size.height >= 20, body.outer_size
+        assert buttons.region.bottom == form.content_region.bottom
+
+
 async def test_a_refused_edit_is_kept_and_offered_again_then_saved(demo: Path) -> None:
     app = build_app(demo)
     drafts = EditDrafts(demo / ".git" / "dslp" / "drafts")

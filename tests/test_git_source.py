@@ -426,9 +426,20 @@ def test_an_empty_repository(tmp_path, git):
     repo = git.init(tmp_path / "empty")
     state, branches = snapshot(repo)
     assert branches == {}
-    assert state.current_branch is None  # main is unborn
-    with pytest.raises(GitError, match="collaboration branch 'main' does not exist"):
+    assert state.current_branch == "main"  # unborn, but checked out: not a detached HEAD
+    with pytest.raises(GitError, match="no commits yet; make a first commit on 'main'"):
         GitSource(repo).start_branch("experiment/1-x", "main")
+
+
+def test_a_fresh_git_init_on_master_is_on_master_and_collaborates_on_it(tmp_path, git):
+    """``git init`` with no init.defaultBranch: HEAD is an unborn master. The board says so,
+    and takes it as the collaboration branch, as it will once the first commit is made."""
+    repo = git.init(tmp_path / "fresh", branch="master")
+    state, _ = snapshot(repo)
+    assert (state.current_branch, state.base) == ("master", "master")
+    git.commit(repo, "first")
+    state, _ = snapshot(repo)
+    assert (state.current_branch, state.base) == ("master", "master")
 
 
 # --- the collaboration branch -----------------------------------------------------------------

@@ -50,8 +50,11 @@ def test_a_closed_issue_with_a_status_shows_it_is_closed_and_fits_the_column(sta
     assert text.startswith(glyphs.closed + getattr(glyphs, status))
     assert style == f"status.{status}"
     assert cell_len(text) <= present.STATE_WIDTH
-    segments = present.row_segments(closed_row(status), glyphs, 74)
-    assert cell_len(segments[2][0]) == 2 + present.STATE_WIDTH  # the columns still line up
+    row = closed_row(status, remote=True)
+    for columns in (present.Columns(), present.widest([present.row_columns(row, glyphs)])):
+        segments = present.row_segments(row, glyphs, 74, columns=columns)
+        assert cell_len(segments[2][0]) == 2 + columns.state  # the columns still line up
+        assert segments[2][0].endswith(" "), segments  # never glued to the branch: "succeeded⎇"
 
 
 def test_the_detail_pane_spells_out_closed_and_the_status() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dslp_tui.text import cell_len, clean, fit, one_line
+from dslp_tui.text import cell_len, clean, fit, one_line, to_ascii
 
 ESC = "\x1b"
 BEL = "\x07"
@@ -130,3 +130,13 @@ def test_fit_always_fills_exactly_the_width(text):
         else:
             assert fitted.rstrip(" ").endswith("…")
             assert text.startswith(fitted.rstrip(" ")[:-1])
+
+
+def test_the_widgets_the_board_uses_have_ascii_stand_ins_not_question_marks():
+    """In ASCII mode a checkbox (the promote preview's "register the model") read ``?X|``:
+    its left side, a right half block, had no stand-in."""
+    from textual.widgets import Checkbox
+
+    drawn = Checkbox.BUTTON_LEFT + Checkbox.BUTTON_INNER + Checkbox.BUTTON_RIGHT + "▼▲▶"
+    assert "?" not in to_ascii(drawn), to_ascii(drawn)
+    assert to_ascii(Checkbox.BUTTON_LEFT + Checkbox.BUTTON_INNER + Checkbox.BUTTON_RIGHT) == "|X|"

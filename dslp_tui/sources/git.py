@@ -231,7 +231,16 @@ class GitSource:
         for candidate in ("master", "development"):
             if candidate in heads:
                 return candidate
-        return "main"
+        # A repository with no commits yet: the branch its first commit will make (what
+        # ``git init`` named it), not a ``main`` that may never exist.
+        return (self.head_branch() if not heads else None) or "main"
+
+    def head_branch(self) -> str | None:
+        """The branch checked out, one with no commits yet included; None on a detached HEAD."""
+        try:
+            return self._git("symbolic-ref", "-q", "--short", "HEAD").strip() or None
+        except GitError:
+            return None
 
     def is_dirty(self) -> bool:
         """Uncommitted changes to tracked files (untracked files do not block a checkout)."""
@@ -263,6 +272,8 @@ class GitSource:
         base = self.base_branch(configured_base, remote)
         has_remote = self.remote_exists(remote)
         branches, current, tips, base_tip = self._refs(prefixes, base, remote if has_remote else None)
+        if current is None:  # detached, or a branch with no commits yet (no ref to mark): which?
+            current = self.head_branch()
         counts = _ahead_behind(self._git, base_tip, tips)
         branches = [
             replace(
@@ -394,6 +405,11 @@ class GitSource:
                 start = base
             elif base in remote_refs:
                 start = f"{remote}/{base}"
+            elif not heads:
+                raise GitError(
+                    f"the repository has no commits yet; make a first commit on {base!r} "
+                    "(git commit --allow-empty -m 'Start'), then try again"
+                )
             else:
                 raise GitError(
                     f"the collaboration branch {base!r} does not exist here; set [branches] "
