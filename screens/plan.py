@@ -37,6 +37,8 @@ class PlanScreen(Modal[bool]):
     BINDINGS = [
         Binding("ctrl+s", "confirm", "Run the steps", id="plan_confirm"),
         Binding("escape", "cancel", "Cancel (keeps the TL;DR)", id="plan_cancel"),
+        # The same key once the steps ran: the footer says what escape does now.
+        Binding("escape", "close_log", "Close", id="plan_close"),
     ]
 
     def __init__(self, opened: OpenedMove, lock: threading.Lock | None = None) -> None:
@@ -122,11 +124,12 @@ class PlanScreen(Modal[bool]):
     # --- keys ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The footer tells the truth: ctrl+s only before the run, escape greyed while it runs."""
-        if action == "confirm":
+        """The footer tells the truth: ctrl+s and escape's "Cancel" before the run, escape's
+        "Close" after it (greyed while the steps run)."""
+        if action in ("confirm", "cancel"):
             return self.state == "preview"
-        if action == "cancel" and self.state == "running":
-            return None
+        if action == "close_log":
+            return None if self.state == "running" else self.state != "preview"
         return True
 
     def action_confirm(self) -> None:
@@ -149,9 +152,12 @@ class PlanScreen(Modal[bool]):
         else:
             self.close(True)
 
-    def key_enter(self) -> None:
+    def action_close_log(self) -> None:
         if self.state in ("finished", "stopped"):
             self.action_cancel()
+
+    def key_enter(self) -> None:
+        self.action_close_log()
 
     @on(Button.Pressed, "#plan-run")
     def _run_pressed(self) -> None:

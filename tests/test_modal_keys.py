@@ -27,10 +27,12 @@ def board_pairs(app: App) -> set[str]:
 
 
 def own_pairs(app: App, screen: Modal) -> list[str]:
-    """The dialog's shown keys as "key description", one per action, in binding order."""
+    """The dialog's shown keys as "key description", one per action, in binding order (an
+    action its ``check_action`` hides now is not shown)."""
     pairs: dict[str, str] = {}
     for binding in Binding.make_bindings(type(screen).BINDINGS):
-        if binding.show and binding.action not in pairs:
+        hidden = screen.check_action(binding.action, ()) is False
+        if binding.show and not hidden and binding.action not in pairs:
             pairs[binding.action] = f"{app.get_key_display(binding)} {binding.description}"
     return list(pairs.values())
 
@@ -115,4 +117,7 @@ async def test_after_a_run_the_plan_footer_no_longer_offers_to_run_it(demo: Path
         await settle(pilot)
         assert app.screen.state in ("finished", "stopped")
         line = footer_line(app)
-        assert "Run the steps" not in line and "esc Cancel" in line, line
+        assert "Run the steps" not in line and "Cancel" not in line and "esc Close" in line, line
+        await pilot.press("escape")  # closes the finished plan
+        await settle(pilot)
+        assert app.screen is app.board_screen
