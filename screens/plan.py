@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Checkbox, Static, TextArea
 
 from dslp_tui.bugs import describe
@@ -29,6 +30,16 @@ from dslp_tui.workflows import Event, OpenedMove, Outcome
 
 MOVE_NAMES = {"promote": "Promote", "fail": "Fail", "close": "Close the exploration"}
 MARKS = {"todo": "[    ]", "done": "[done]", "skip": "[done]", "start": "[ .. ]", "fail": "[FAIL]"}
+
+
+class TickBox(Checkbox):
+    """A checkbox marked only when ticked. Textual's shows its X either way and tells on from
+    off by colour alone, which NO_COLOR takes away: an unticked box would read as ticked."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "X" if self.value else " "
+        return super()._button
 
 
 class PlanScreen(Modal[bool]):
@@ -60,7 +71,7 @@ class PlanScreen(Modal[bool]):
             yield TextArea(self.opened.tldr, id="plan-tldr", soft_wrap=True, tab_behavior="focus")
             offer = self.opened.register_offer
             if offer is not None:  # a promote whose run source can register the best run's model
-                yield Checkbox(Text(one_line(offer)), self.opened.registers, id="plan-register")
+                yield TickBox(Text(one_line(offer)), self.opened.registers, id="plan-register")
             yield Static(plain("Steps", "heading"), classes="heading")
             yield Static(self._steps_text(), id="plan-steps")
             with VerticalScroll(id="plan-log-box"):

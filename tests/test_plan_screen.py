@@ -345,3 +345,21 @@ async def test_promote_without_a_registry_offers_no_register_toggle(demo: Path) 
         assert not screen.query("#plan-register")
         assert "register" not in shown(app, "plan-hint")
         assert not any("register the model" in line for line in steps(app))
+
+
+async def test_the_register_box_is_marked_only_when_ticked_with_no_color(demo: Path, monkeypatch) -> None:
+    """Under NO_COLOR, on and off differ by their mark, not by a colour the terminal does not show."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_move(pilot, "p", 7)
+
+        def box_line() -> str:
+            lines = ["".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()]
+            return next(line for line in lines if "register the model of run" in line)
+
+        assert "X" not in box_line().split("register")[0], box_line()
+        await pilot.press(*"TabNet wins", "tab", "space")
+        await settle(pilot)
+        assert "X" in box_line().split("register")[0], box_line()
