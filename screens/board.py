@@ -93,7 +93,7 @@ BOARD_ACTIONS: tuple[BoardAction, ...] = (
     BoardAction("filter", "slash", "filter", "Filter", "Filter by text, kind:, label:, state:", True),
     BoardAction("toggle_closed", "h", "toggle_closed", "Closed", "Show or hide closed issues"),
     BoardAction("toggle_detail", "v", "toggle_detail", "Details", "Show or hide the detail pane"),
-    BoardAction("refresh", "r", "refresh", "Refresh", "Reload issues and branches", True),
+    BoardAction("refresh", "r", "refresh", "Refresh", "Reload issues, branches and runs", True),
     BoardAction("help", "question_mark", "help", "Help", "Keys, row glyphs and filter syntax", True),
     BoardAction("messages", "exclamation_mark", "messages", "Messages", "The last messages and errors, in full"),
     BoardAction("quit", "q", "quit", "Quit", "Quit dslp-tui", True),
