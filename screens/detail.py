@@ -134,7 +134,7 @@ class DetailPane(ScrollView, can_focus=True):
         width = self.text_width
         style = self.rich_style
         console = self.app.console
-        renderable = Group(self.facts, Text(""), self.body, self.comments)
+        renderable = Group(self.facts, Text(""), self.body, Text(""), self.comments)  # a blank line around the body
         segments = Segment.apply_style(console.render(renderable, console.options.update_width(width)), style)
         rest = (
             Strip(line, width)

@@ -226,7 +226,7 @@ def _full_render(pane: DetailPane) -> list[str]:
     """The pane's parts rendered in one go, as the pane would if it rendered synchronously."""
     console = pane.app.console
     options = console.options.update_width(pane.text_width)
-    group = Group(pane.facts, Text(""), pane.body, pane.comments)
+    group = Group(pane.facts, Text(""), pane.body, Text(""), pane.comments)
     return _plain(console.render_lines(group, options, style=pane.rich_style, pad=True, new_lines=False))
 
 
@@ -460,3 +460,14 @@ async def test_an_ask_s_row_counts_its_open_work_whatever_the_filter_hides(demo:
         await settle(pilot)
         after = next(line for line in labels(app) if line.startswith("#1 Ask"))
         assert re.search(r"\b4 open\b", after), after
+
+
+async def test_a_blank_line_parts_an_issue_s_body_from_its_comments(demo: Path) -> None:
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        move_to(app, "issue-4")
+        await settle(pilot)
+        lines = _plain(app.screen.query_one(DetailPane)._lines)
+        heading = next(n for n, line in enumerate(lines) if line.strip().startswith("Comments ("))
+        assert lines[heading - 1].strip() == "" and lines[heading - 2].strip(), lines[heading - 3 : heading + 1]
