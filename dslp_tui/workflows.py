@@ -781,8 +781,12 @@ class OpenedMove:
         return self.plan.context.tldr
 
     def keep_tldr(self, text: str) -> None:
-        """Save an unsent TL;DR in the move's journal: reopening the move resumes it."""
+        """Save an unsent TL;DR in the move's journal: reopening the move resumes it. Nothing
+        typed, and no step ever ran: nothing to resume, so no journal is left behind."""
         self.journal.data["tldr"] = text
+        if not text.strip() and not self.journal.data["steps"]:
+            self.journal.path.unlink(missing_ok=True)
+            return
         self.journal.save()
 
     def confirm(self, tldr: str) -> Plan:

@@ -115,6 +115,27 @@ async def test_escape_keeps_the_tldr_and_reopening_resumes_it(demo: Path) -> Non
     assert "half a thought" in (demo / ".git" / "dslp" / "moves" / "promote-7.json").read_text()
 
 
+async def test_escape_with_nothing_typed_leaves_no_journal(demo: Path) -> None:
+    """A preview looked at and closed changes nothing, not even .git/dslp; a TL;DR cleared
+    before escape removes the kept one."""
+    journal = demo / ".git" / "dslp" / "moves" / "fail-6.json"
+    app = build_app(demo)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_move(pilot, "x", 6)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen) and not journal.exists()
+        await open_move(pilot, "x", 6)
+        await pilot.press(*"draft", "escape")
+        await settle(pilot)
+        assert journal.exists()
+        await open_move(pilot, "x", 6)
+        await pilot.press(*["backspace"] * 5, "escape")
+        await settle(pilot)
+        assert not journal.exists()
+
+
 async def test_fail_an_experiment(demo: Path) -> None:
     app = build_app(demo)
     async with app.run_test(size=SIZE) as pilot:
