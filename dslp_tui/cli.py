@@ -512,9 +512,9 @@ def runs_table(row, runs, summary, best_mark: str = "★") -> list[str]:
     """A heading, then one line per run: the best marked, the columns of the board's runs table.
 
     The same columns as the runs screen (see ``runtable.py``: metrics, only the params that
-    differ), less the ones no run has a value in (Compute target and Run type, on MLflow).
+    differ, no column every run leaves blank).
     """
-    from dslp_tui.runtable import blank_columns, build_table, default_columns
+    from dslp_tui.runtable import build_table, default_columns
 
     goal = summary.goal
     heading = f"#{row.number} {row.issue.title} · {len(runs)} run{'s' if len(runs) != 1 else ''}"
@@ -525,10 +525,7 @@ def runs_table(row, runs, summary, best_mark: str = "★") -> list[str]:
         heading += f" · {'meets' if summary.meets else 'misses'} {sign} {goal.threshold:g}"
     if not runs:
         return [heading, "No runs yet."]
-    columns = default_columns(runs, goal)
-    blank = blank_columns(columns, runs)
-    columns = [c for c in columns if c.kind != "fixed" or c not in blank]
-    built = build_table(runs, goal, columns)
+    built = build_table(runs, goal, default_columns(runs, goal))
     mark = " " * len(best_mark)
     table = [[mark, *(c.label.lower() if c.kind == "fixed" else c.label for c in built.columns)]]
     table += [[best_mark if line.best else mark, *line.cells] for line in built.rows]

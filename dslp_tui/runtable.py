@@ -101,9 +101,15 @@ def all_columns(runs: Sequence[Run], goal: MetricGoal) -> list[Column]:
 
 
 def default_columns(runs: Sequence[Run], goal: MetricGoal) -> list[Column]:
-    """The fixed columns, every metric, and only the params that differ."""
+    """The fixed columns no run leaves blank (Compute target and Run type are, on MLflow: at 80
+    columns they pushed the metrics off the table), every metric, and only the params that differ."""
     differing = set(differing_params(runs))
-    return [c for c in all_columns(runs, goal) if c.kind != "param" or c.name in differing]
+    blank = set(blank_columns(FIXED, runs)) if runs else set()
+    return [
+        c
+        for c in all_columns(runs, goal)
+        if (c.kind != "param" or c.name in differing) and not (c.kind == "fixed" and c in blank)
+    ]
 
 
 def blank_columns(columns: Iterable[Column], runs: Sequence[Run]) -> list[Column]:

@@ -54,15 +54,21 @@ def names(runs) -> list[str]:
 
 def test_default_columns_are_the_studio_ones_then_metrics_primary_first_then_params_that_differ() -> None:
     assert ids(default_columns(RUNS, GOAL)) == [
-        *("run", "created", "duration", "status", "compute", "run_type"),
+        *("run", "created", "duration", "status"),  # compute and run_type: blank in every run
         "metric:r2",
         "metric:rmse",
         "param:learning_rate",
         "param:max_depth",
     ]  # "model" is gbm in every run
-    assert "param:model" in ids(all_columns(RUNS, GOAL))
+    assert {"param:model", "compute", "run_type"} <= set(ids(all_columns(RUNS, GOAL)))  # still choosable
     # With rmse as the primary metric, it comes first.
-    assert ids(default_columns(RUNS, MetricGoal("rmse", "min")))[6:8] == ["metric:rmse", "metric:r2"]
+    assert ids(default_columns(RUNS, MetricGoal("rmse", "min")))[4:6] == ["metric:rmse", "metric:r2"]
+
+
+def test_a_studio_column_one_run_fills_is_shown() -> None:
+    """On AzureML a job has a compute target: the column is there by default."""
+    runs = [RUNS[0], Run(**{**RUNS[1].__dict__, "compute": "cpu-cluster"})]
+    assert ids(default_columns(runs, GOAL))[:5] == ["run", "created", "duration", "status", "compute"]
 
 
 def test_a_param_one_run_lacks_counts_as_differing() -> None:
