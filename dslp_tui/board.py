@@ -83,13 +83,18 @@ class Board:
     everything: tuple[Row, ...] = ()
 
     def row(self, number: int) -> Row | None:
+        return self._rows_by_number.get(number)
+
+    @cached_property
+    def _rows_by_number(self) -> dict[int, Row]:
+        """Every row by its number (the detail pane looks one up at each cursor move)."""
+        rows: dict[int, Row] = {}
         for group in self.groups:
-            if group.ask and group.ask.number == number:
-                return group.ask
+            if group.ask:
+                rows.setdefault(group.ask.number, group.ask)
             for row in group.rows():
-                if row.number == number:
-                    return row
-        return None
+                rows.setdefault(row.number, row)
+        return rows
 
     def group_of(self, number: int) -> Group | None:
         """The group of Ask ``number``."""

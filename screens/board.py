@@ -340,6 +340,7 @@ class BoardScreen(Screen[None]):
         self._labels: dict[tuple, tuple[Row, Text]] = {}
         self._labels_for: tuple[tuple[Row, ...], object] | None = None  # (the snapshot's rows, runs)
         self._generation = 0
+        self._leaves: dict[tuple[int, int | None, int, bool], Line] = {}  # issue lines, by (number, Ask, width, PRs)
         self._filtered = False
         self._columns = Columns()  # the state, branch and PR columns, fitted to every row of the snapshot
         self._fitted: tuple[tuple[Row, ...], Columns] | None = None  # (the rows measured, their columns)
@@ -414,6 +415,7 @@ class BoardScreen(Screen[None]):
         drawn = self._labels_for
         if drawn is None or drawn[0] is not board.everything or drawn[1] is not runs or not board.everything:
             self._labels, self._labels_for = {}, (board.everything, runs)
+            self._leaves = {}
             self._generation += 1
         self._columns = self._fit_columns(board)
         cursor = tree.cursor_node
@@ -588,11 +590,19 @@ class BoardScreen(Screen[None]):
 
     def _fill_kind(self, node: TreeNode[NodeData], rows: tuple[Row, ...], ask: int | None, width: int) -> None:
         pulls = self.board.has_pulls if self.board else False
-        wanted = [
-            Line(self._row_label(row, width - 2, pulls), NodeData(f"issue-{row.number}", row.number, ask), False, False)
-            for row in rows
-        ]
-        self._sync(node, wanted)
+        self._sync(node, [self._leaf(row, ask, width - 2, pulls) for row in rows])
+
+    def _leaf(self, row: Row, ask: int | None, width: int, pulls: bool) -> Line:
+        """An issue's line under its kind; the same line for every redraw of this generation
+        (a filter typed over 2,000 issues builds each one once)."""
+        key = (row.number, ask, width, pulls)
+        line = self._leaves.get(key)
+        if line is None:
+            number = row.number
+            line = self._leaves[key] = Line(
+                self._row_label(row, width, pulls), NodeData(f"issue-{number}", number, ask), False, False
+            )
+        return line
 
     def _fit_columns(self, board: Board) -> Columns:
         """The columns every child row of the snapshot fits in, shown or not: a filter or ``h``
