@@ -75,13 +75,13 @@ async def measure_child(root: Path, keys: int, in_process: bool = False) -> dict
 
             self.call_after_refresh(painted)
 
-    from dslp_tui.runs_process import RunsReader
+    from dslp_tui.runs_process import ChildRuns
 
-    reader_runs = RunsReader.runs  # the app's default: the runs are read by a child process
+    reader_runs = ChildRuns.runs  # the app's default: the runs are read by a child process
 
-    def timed_reader_runs(self):  # type: ignore[no-untyped-def]
+    def timed_reader_runs(self, branches):  # type: ignore[no-untyped-def]
         began = time.perf_counter()
-        result = reader_runs(self)
+        result = reader_runs(self, branches)
         out["load_runs"].append((began, time.perf_counter(), len(result)))
         return result
 
@@ -101,7 +101,7 @@ async def measure_child(root: Path, keys: int, in_process: bool = False) -> dict
 
     BoardScreen.show_board = timed_show_board
     workspace_module.Workspace.load_runs = timed_load_runs
-    RunsReader.runs = timed_reader_runs
+    ChildRuns.runs = timed_reader_runs
     app_module.DslpApp.on_runs_loaded = timed_on_runs_loaded
 
     started = time.perf_counter()
