@@ -114,3 +114,24 @@ def test_signatures_of_update_issue_agree() -> None:
     expected = parameters(Tracker.update_issue)
     assert parameters(LocalTracker.update_issue) == expected
     assert parameters(GitHubTracker.update_issue) == expected
+
+
+def test_no_git_on_path_is_a_clear_error_not_an_internal_one(tmp_path: Path) -> None:
+    """GitPython refuses to load without git, and ``git remote`` cannot start: either way the
+    person reads what is missing (exit 2: it cannot run here), never "internal error"."""
+    import subprocess
+    import sys
+
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    env = {"PATH": str(tmp_path / "empty"), "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "dslp_tui", "status"],
+        cwd=tmp_path / "repo",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == EXIT_USAGE, done.stderr
+    assert "git is not installed or not on PATH" in done.stderr and "internal error" not in done.stderr, done.stderr

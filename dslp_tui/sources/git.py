@@ -31,6 +31,36 @@ class NotAGitRepository(GitError):
     exit_status = EXIT_USAGE
 
 
+class GitNotInstalled(GitError):
+    """No ``git`` to run: nothing in a repository can be read without it."""
+
+    exit_status = EXIT_USAGE
+
+    def __init__(self) -> None:
+        super().__init__(
+            "git is not installed or not on PATH: dslp-tui reads branches and history with git; "
+            "install git (or add it to PATH) and run again"
+        )
+
+
+def _run_git(args: list[str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``git ARGS`` in ``cwd``, never prompting; GitNotInstalled when there is no git to run."""
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except FileNotFoundError as error:
+        if error.filename == "git":
+            raise GitNotInstalled() from None
+        raise
+
+
 @dataclass
 class StartResult:
     """What :meth:`GitSource.start_branch` did, step by step, for the person to read."""
@@ -147,21 +177,19 @@ class LazyGit:
         """The remote's (first) URL by one ``git remote get-url`` (no GitPython); None: no such remote."""
         if self._source is not None:
             return self._source.remote_url(remote)
-        done = subprocess.run(
-            ["git", "remote", "get-url", "--all", remote],
-            cwd=self.root,
-            capture_output=True,
-            text=True,
-            check=False,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
-        )
+        done = _run_git(["remote", "get-url", "--all", remote], self.root)
         urls = done.stdout.splitlines() if done.returncode == 0 else []
         return urls[0] if urls else None
 
 
 class GitSource:
     def __init__(self, path: Path) -> None:
-        import git  # GitPython is imported only when a repository is opened
+        try:
+            import git  # GitPython is imported only when a repository is opened
+        except ImportError as error:  # GitPython refuses to load when it finds no git to run
+            if "git executable" in str(error):
+                raise GitNotInstalled() from None
+            raise
 
         try:
             self.repo = git.Repo(path, search_parent_directories=True)
@@ -182,15 +210,7 @@ class GitSource:
         try:
             if stdin is None:
                 return self.repo.git.execute(["git", *args], strip_newline_in_stdout=False)
-            process = subprocess.run(
-                ["git", *args],
-                cwd=self.root,
-                input=stdin,
-                capture_output=True,
-                text=True,
-                check=False,
-                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
-            )
+            process = _run_git(list(args), self.root, stdin)
             if process.returncode:
                 raise GitError(f"git {args[0]} failed: {process.stderr.strip()}")
             return process.stdout
@@ -641,14 +661,7 @@ class MoveGit:
             raise GitError(
                 f"{target} is checked out in another worktree; merge there (git merge {source}) or switch it away"
             )
-        done = subprocess.run(
-            ["git", "merge-tree", "--write-tree", "--name-only", "--no-messages", tip, incoming],
-            cwd=self.source.root,
-            capture_output=True,
-            text=True,
-            check=False,
-            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
-        )
+        done = _run_git(["merge-tree", "--write-tree", "--name-only", "--no-messages", tip, incoming], self.source.root)
         if done.returncode == 1:
             files = [line for line in done.stdout.splitlines()[1:] if line.strip()]
             raise self._conflict(target, source, files)
