@@ -64,6 +64,12 @@ def detail_part(app: App, part: str = "facts", width: int | None = None) -> str:
     return "\n".join("".join(segment.text for segment in line).rstrip() for line in lines)
 
 
+def tree_lines(app: App) -> list:
+    """The tree's nodes in the order of its numbered lines (what it draws), top to bottom."""
+    board = tree(app)
+    return [board.get_node_at_line(n) for n in range(board.last_line + 1)]
+
+
 def move_to(app: App, key: str) -> None:
     """Put the board's cursor on the node whose data key is ``key`` (``issue-5``, ``ask-1``), expanding its groups."""
     node = app.screen._find(tree(app).root, key)

@@ -21,7 +21,7 @@ from dslp_tui.screens.issue_form import IssueForm
 from dslp_tui.sources.local import LocalTracker
 from dslp_tui.workspace import Workspace
 
-from board_driver import detail_part, labels, move_to, settle, status, tree
+from board_driver import detail_part, labels, move_to, settle, status, tree, tree_lines
 
 SIZE = (120, 40)
 
@@ -92,7 +92,7 @@ async def test_detail_repaints_after_a_new_child_and_a_filter(demo: Path) -> Non
         await pilot.press("slash", *"kind:experiment")
         await settle(pilot)
         assert tree(app).cursor_node.data.key == "ask-1"
-        assert "issue-2" not in [line.data.key for line in _lines(app)]  # the filter hides the row...
+        assert "issue-2" not in [node.data.key for node in tree_lines(app)]  # the filter hides the row...
         assert "#2 Data" in facts(app) and "#5 Experiment" in facts(app)  # ...not the Ask's child
 
 
@@ -244,9 +244,3 @@ async def test_a_bug_in_a_worker_is_one_line_naming_the_log(
         assert f"internal error (KeyError); details in {log}" in status(app)
         assert "not a DslpError" in log.read_text()
         assert app.is_running
-
-
-def _lines(app) -> list:
-    """The tree's lines, top to bottom."""
-    t = tree(app)
-    return [t.get_node_at_line(n) for n in range(t.last_line + 1)]

@@ -18,7 +18,7 @@ from dslp_tui.screens import detail
 from dslp_tui.screens.detail import DetailPane
 from dslp_tui.sources.local import LocalTracker
 
-from board_driver import labels, move_to, settle, tree
+from board_driver import labels, move_to, settle, tree, tree_lines
 
 SIZE = (120, 40)
 
@@ -68,20 +68,7 @@ async def test_h_keeps_the_nodes_of_open_issues(demo: Path) -> None:
         await settle(pilot)
         shown_again = nodes_by_key(app)
         assert "issue-2" in shown_again and shown_again["issue-3"] is before["issue-3"]
-        assert [line for line in labels(app)] == [node.label.plain for node in _shown_nodes(app)]
-
-
-def _shown_nodes(app) -> list:
-    out = []
-
-    def walk(node) -> None:
-        for child in node.children:
-            out.append(child)
-            if child.is_expanded:
-                walk(child)
-
-    walk(tree(app).root)
-    return out
+        assert labels(app) == [node.label.plain for node in tree_lines(app)]  # the lines drawn follow the nodes
 
 
 async def test_a_redraw_that_changes_nothing_for_the_selected_issue_repaints_no_detail(demo: Path) -> None:
